@@ -1,0 +1,39 @@
+#pragma once
+// Clock: injectable wall-clock time, so tests control time deterministically.
+//
+// Thread-safety: SystemClock is stateless; ManualClock is not synchronized and
+// belongs to the one thread that drives a test.
+
+#include <chrono>
+#include <cstdint>
+
+namespace topo {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Milliseconds since the Unix epoch.
+  virtual int64_t NowMs() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  int64_t NowMs() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(int64_t start_ms = 0) : now_(start_ms) {}
+  int64_t NowMs() const override { return now_; }
+  void Set(int64_t ms) { now_ = ms; }
+  void Advance(int64_t ms) { now_ += ms; }
+
+ private:
+  int64_t now_;
+};
+
+}  // namespace topo
