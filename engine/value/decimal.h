@@ -43,10 +43,12 @@ class Decimal {
   static constexpr Decimal FromInt(int64_t v) { return Decimal(v, 0); }
 
   // Parses plain or exponent notation: "16.49", "-0.001", "1e3", "+2.5E-2".
-  // Leading/trailing spaces, empty input, junk or more than 38 digits are errors.
+  // Leading/trailing spaces, empty input, junk or more than 38 digits are errors;
+  // so are more than 36 fraction digits, unless the extra ones are zeros.
   static Result<Decimal> Parse(std::string_view text);
   // The shortest decimal that round-trips to `d` (so 16.49 -> 16.49, not
-  // 16.489999...). NaN and infinities are errors.
+  // 16.489999...). NaN and infinities are errors, so are magnitudes of 1e38 and
+  // above; digits beyond 36 fraction digits round half-even (5e-324 -> 0).
   static Result<Decimal> FromDouble(double d);
 
   Int coefficient() const { return coef_; }
@@ -64,6 +66,7 @@ class Decimal {
 
   Result<Decimal> Add(const Decimal& o) const;
   Result<Decimal> Sub(const Decimal& o) const;
+  // A product needing more than 36 fraction digits rounds half-even to 36.
   Result<Decimal> Mul(const Decimal& o) const;
   // Division by zero is an error. Result scale: DivisionScale(*this, o).
   Result<Decimal> Div(const Decimal& o) const;
