@@ -14,6 +14,7 @@ const char* CodeName(StatusCode c) {
     case StatusCode::kUnimplemented: return "unimplemented";
     case StatusCode::kIoError: return "I/O error";
     case StatusCode::kInternal: return "internal error";
+    case StatusCode::kAborted: return "aborted";
   }
   return "unknown";
 }

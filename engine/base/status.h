@@ -26,6 +26,7 @@ enum class StatusCode {
   kUnimplemented,
   kIoError,
   kInternal,
+  kAborted,  // processing must stop: a node's `fail` error policy ran (message names the node)
 };
 
 class [[nodiscard]] Status {
@@ -46,6 +47,7 @@ class [[nodiscard]] Status {
     return s;
   }
   static Status Internal(std::string msg) { return Status(StatusCode::kInternal, std::move(msg)); }
+  static Status Aborted(std::string msg) { return Status(StatusCode::kAborted, std::move(msg)); }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

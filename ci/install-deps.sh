@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, tests and benchmarks need.
+# Idempotent and quiet when everything is already there; needs root (or sudo).
+set -euo pipefail
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config ccache clang-format jq
+  libprotobuf-dev protobuf-compiler libjsonnet-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libsimdjson-dev rapidjson-dev libfmt-dev
+  librocksdb-dev librdkafka-dev libcpp-httplib-dev libzstd-dev liblz4-dev libxxhash-dev
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "ci/install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "ci/install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "ci/install-deps: done"

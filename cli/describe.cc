@@ -1,0 +1,246 @@
+// topo describe FILE --format text|mermaid|dot|json: the compiled graph.
+#include <google/protobuf/util/json_util.h>
+
+#include <cstdio>
+#include <set>
+
+#include "cli/common.h"
+
+namespace topo::cli {
+
+namespace {
+
+// The parameters worth showing for a node: (name, text).
+std::vector<std::pair<std::string, std::string>> Params(const plan::Node& n) {
+  std::vector<std::pair<std::string, std::string>> p;
+  auto add = [&](const std::string& k, const std::string& v) {
+    if (!v.empty()) p.emplace_back(k, v);
+  };
+  switch (n.op_case()) {
+    case plan::Node::kSource: add("timestamp", n.source().timestamp()); break;
+    case plan::Node::kFilter: add("where", n.filter().where()); break;
+    case plan::Node::kMap:
+      add("key", n.map().key());
+      add("value", n.map().value());
+      break;
+    case plan::Node::kFlatMap:
+      add("items", n.flat_map().items());
+      add("key", n.flat_map().key());
+      add("value", n.flat_map().value());
+      break;
+    case plan::Node::kBranch: {
+      std::map<std::string, std::string> cases(n.branch().cases().begin(), n.branch().cases().end());
+      for (const auto& [k, v] : cases) add("case " + k, v);
+      if (!n.branch().default_()) add("default", "dropped (counted)");
+      break;
+    }
+    case plan::Node::kRekey: add("key", n.rekey().key()); break;
+    case plan::Node::kSink:
+      add("key", n.sink().key());
+      add("value", n.sink().value());
+      add("partition", n.sink().partition());
+      break;
+    default: break;
+  }
+  const auto& e = n.on_error();
+  if (e.has_skip()) add("onError", "skip");
+  if (e.has_dlq()) add("onError", "dlq " + e.dlq());
+  if (e.has_retry()) {
+    std::string d;
+    for (const auto& x : e.retry().delays()) d += (d.empty() ? "" : ",") + x;
+    add("onError", "retry [" + d + "]" + (e.retry().then().has_dlq() ? " then dlq " + e.retry().then().dlq() : ""));
+  }
+  return p;
+}
+
+std::vector<std::string> DeadLetterTopics(const plan::Node& n) {
+  std::vector<std::string> out;
+  for (const plan::ErrorPolicy* p = &n.on_error(); p; p = p->has_retry() ? &p->retry().then() : nullptr)
+    if (p->has_dlq()) out.push_back(p->dlq());
+  return out;
+}
+
+std::string Id(const std::string& s) {  // mermaid/dot-safe identifier
+  std::string out;
+  for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return out;
+}
+
+std::string Esc(const std::string& s) {  // for quoted labels
+  std::string out;
+  for (char c : s) {
+    if (c == '"') out += "#quot;";
+    else out += c;
+  }
+  return out;
+}
+
+void Text(const runtime::CompiledTopology& t) {
+  const auto& cfg = t.proto().config();
+  std::printf("Topology %s  (guarantee: %s)\n\n", t.name().c_str(),
+              cfg.guarantee().empty() ? "exactly_once" : cfg.guarantee().c_str());
+  std::printf("Topics:\n");
+  for (const auto& [name, ts] : t.topics()) {
+    const auto& decl = t.proto().topics().at(name);
+    std::printf("  %-36s %3d partition(s)  key=%s value=%s%s%s\n", name.c_str(), ts.partitions,
+                ts.key_codec.c_str(), ts.value_codec.c_str(), decl.cleanup() == "compact" ? " compact" : "",
+                decl.retention().empty() ? "" : (" retention=" + decl.retention()).c_str());
+  }
+  for (const auto& sub : t.graph().subtopologies) {
+    std::string reads;
+    for (const auto& s : sub.source_topics) reads += (reads.empty() ? "" : ", ") + s;
+    std::printf("\nSub-topology %d  (%d task(s); reads %s)\n", sub.id, sub.partitions, reads.c_str());
+    for (const auto& id : sub.nodes) {
+      const auto* cn = t.node(id);
+      const plan::Node& n = *cn->proto;
+      std::string extra;
+      if (n.has_source())
+        for (const auto& s : n.source().topics()) extra += (extra.empty() ? " <- " : ", ") + s;
+      if (n.has_sink()) extra = " -> topic " + n.sink().topic();
+      std::printf("  %s  [%s]%s\n", id.c_str(), cn->type.c_str(), extra.c_str());
+      for (const auto& [k, v] : Params(n)) std::printf("      %s: %s\n", k.c_str(), v.c_str());
+      std::vector<std::string> ports = cn->spec ? cn->spec->OutputPorts() : std::vector<std::string>{""};
+      for (const auto& [child, port] : cn->readers) {
+        std::string p = ports[port].empty() ? "" : "." + ports[port];
+        std::printf("      %s -> %s\n", p.empty() ? "" : p.c_str(), child.c_str());
+      }
+    }
+  }
+  std::printf("\nInternal topics: (none)\n");
+}
+
+void Mermaid(const runtime::CompiledTopology& t) {
+  std::printf("flowchart LR\n");
+  std::set<std::string> topics;
+  for (const auto& sub : t.graph().subtopologies) {
+    std::printf("  subgraph S%d[\"sub-topology %d (%d tasks)\"]\n", sub.id, sub.id, sub.partitions);
+    for (const auto& id : sub.nodes) {
+      const auto* cn = t.node(id);
+      std::printf("    N_%s[\"%s<br/><i>%s</i>\"]\n", Id(id).c_str(), Esc(id).c_str(), cn->type.c_str());
+    }
+    std::printf("  end\n");
+  }
+  for (const auto& cn : t.nodes()) {
+    const plan::Node& n = *cn.proto;
+    std::vector<std::string> ports = cn.spec ? cn.spec->OutputPorts() : std::vector<std::string>{""};
+    if (n.has_source())
+      for (const auto& s : n.source().topics()) {
+        topics.insert(s);
+        std::printf("  T_%s --> N_%s\n", Id(s).c_str(), Id(cn.id).c_str());
+      }
+    if (n.has_sink()) {
+      topics.insert(n.sink().topic());
+      std::printf("  N_%s --> T_%s\n", Id(cn.id).c_str(), Id(n.sink().topic()).c_str());
+    }
+    for (const auto& d : DeadLetterTopics(n)) {
+      topics.insert(d);
+      std::printf("  N_%s -. on error .-> T_%s\n", Id(cn.id).c_str(), Id(d).c_str());
+    }
+    for (const auto& [child, port] : cn.readers) {
+      if (ports[port].empty()) std::printf("  N_%s --> N_%s\n", Id(cn.id).c_str(), Id(child).c_str());
+      else std::printf("  N_%s -->|%s| N_%s\n", Id(cn.id).c_str(), Esc(ports[port]).c_str(), Id(child).c_str());
+    }
+  }
+  for (const auto& s : topics) std::printf("  T_%s[(\"%s\")]\n", Id(s).c_str(), Esc(s).c_str());
+  if (!topics.empty()) {
+    std::string list;
+    for (const auto& s : topics) list += (list.empty() ? "" : ",") + ("T_" + Id(s));
+    std::printf("  class %s kafka;\n", list.c_str());
+    std::printf("  classDef kafka fill:#f2f9ff,stroke:#7aa7ff,color:#1c3d7a;\n");
+  }
+}
+
+void Dot(const runtime::CompiledTopology& t) {
+  std::printf("digraph \"%s\" {\n  rankdir=LR;\n", t.name().c_str());
+  std::set<std::string> topics;
+  for (const auto& sub : t.graph().subtopologies) {
+    std::printf("  subgraph cluster_%d {\n    label=\"sub-topology %d (%d tasks)\";\n", sub.id, sub.id,
+                sub.partitions);
+    for (const auto& id : sub.nodes)
+      std::printf("    \"n:%s\" [label=\"%s\\n%s\", shape=box];\n", id.c_str(), id.c_str(), t.node(id)->type.c_str());
+    std::printf("  }\n");
+  }
+  for (const auto& cn : t.nodes()) {
+    const plan::Node& n = *cn.proto;
+    std::vector<std::string> ports = cn.spec ? cn.spec->OutputPorts() : std::vector<std::string>{""};
+    if (n.has_source())
+      for (const auto& s : n.source().topics()) {
+        topics.insert(s);
+        std::printf("  \"t:%s\" -> \"n:%s\";\n", s.c_str(), cn.id.c_str());
+      }
+    if (n.has_sink()) {
+      topics.insert(n.sink().topic());
+      std::printf("  \"n:%s\" -> \"t:%s\";\n", cn.id.c_str(), n.sink().topic().c_str());
+    }
+    for (const auto& d : DeadLetterTopics(n)) {
+      topics.insert(d);
+      std::printf("  \"n:%s\" -> \"t:%s\" [style=dashed, label=\"on error\"];\n", cn.id.c_str(), d.c_str());
+    }
+    for (const auto& [child, port] : cn.readers)
+      std::printf("  \"n:%s\" -> \"n:%s\"%s;\n", cn.id.c_str(), child.c_str(),
+                  ports[port].empty() ? "" : (" [label=\"" + ports[port] + "\"]").c_str());
+  }
+  for (const auto& s : topics) std::printf("  \"t:%s\" [label=\"%s\", shape=cylinder];\n", s.c_str(), s.c_str());
+  std::printf("}\n");
+}
+
+void Json(const runtime::CompiledTopology& t) {
+  std::string plan_json;
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(t.proto(), &plan_json, o);
+  Array subs;
+  for (const auto& sub : t.graph().subtopologies) {
+    Array nodes, sources, sinks;
+    for (const auto& n : sub.nodes) nodes.push_back(n);
+    for (const auto& s : sub.source_topics) sources.push_back(s);
+    for (const auto& s : sub.sink_topics) sinks.push_back(s);
+    subs.push_back(Value(Object{{"id", sub.id},
+                                {"tasks", sub.partitions},
+                                {"nodes", std::move(nodes)},
+                                {"source_topics", std::move(sources)},
+                                {"sink_topics", std::move(sinks)}}));
+  }
+  Value extra(Object{{"subtopologies", std::move(subs)}, {"internal_topics", Array{}}});
+  std::string extra_json = ToJson(extra);
+  // {"plan": <the IR>, "subtopologies": [...], "internal_topics": [...]}
+  std::printf("{\"plan\":%s,%s\n", plan_json.c_str(), extra_json.substr(1).c_str());
+}
+
+}  // namespace
+
+void RegisterDescribe(CLI::App& app, int* exit_code) {
+  auto* cmd = app.add_subcommand("describe", "Show the compiled graph: sub-topologies, nodes, expressions, topics");
+  struct Args {
+    std::string file;
+    std::string format = "text";
+    LoadFlags load;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("file", args->file, "Topology file (.jsonnet)")->required();
+  cmd->add_option("--format", args->format, "text, mermaid, dot or json")
+      ->check(CLI::IsMember({"text", "mermaid", "dot", "json"}));
+  args->load.AddTo(cmd);
+  cmd->callback([args, exit_code] {
+    auto opts = args->load.ToOptions();
+    if (!opts.ok()) {
+      std::fprintf(stderr, "topo describe: %s\n", opts.status().message().c_str());
+      *exit_code = kExitUsage;
+      return;
+    }
+    Compiled c = LoadAndCompile(args->file, *opts);
+    if (!c.topology) {
+      if (!c.load_error.empty()) std::fprintf(stderr, "%s\n", c.load_error.c_str());
+      for (const auto& d : c.diagnostics) std::fprintf(stderr, "%s\n", d.ToString().c_str());
+      *exit_code = c.exit_code;
+      return;
+    }
+    if (args->format == "text") Text(*c.topology);
+    else if (args->format == "mermaid") Mermaid(*c.topology);
+    else if (args->format == "dot") Dot(*c.topology);
+    else Json(*c.topology);
+    *exit_code = kExitOk;
+  });
+}
+
+}  // namespace topo::cli

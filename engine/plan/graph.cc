@@ -1,0 +1,202 @@
+#include "engine/plan/graph.h"
+
+#include <algorithm>
+#include <deque>
+#include <numeric>
+#include <set>
+
+namespace topo::plan {
+
+std::string NodeType(const Node& node) {
+  if (node.op_case() == Node::OP_NOT_SET) return "";
+  return node.GetDescriptor()->FindFieldByNumber(node.op_case())->name();
+}
+
+std::pair<std::string, std::string> SplitInput(const Topology& topology, const std::string& ref) {
+  if (topology.nodes().count(ref)) return {ref, ""};
+  auto dot = ref.rfind('.');
+  if (dot != std::string::npos) {
+    std::string base = ref.substr(0, dot);
+    auto it = topology.nodes().find(base);
+    if (it != topology.nodes().end() && it->second.has_branch()) return {base, ref.substr(dot + 1)};
+  }
+  return {ref, ""};
+}
+
+std::string DidYouMean(const std::string& name, const std::vector<std::string>& candidates) {
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    std::iota(prev.begin(), prev.end(), 0);
+    for (size_t i = 1; i <= a.size(); ++i) {
+      cur[0] = i;
+      for (size_t j = 1; j <= b.size(); ++j)
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+      std::swap(prev, cur);
+    }
+    return prev[b.size()];
+  };
+  std::string best;
+  size_t best_d = std::max<size_t>(2, name.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    size_t d = distance(name, c);
+    if (d < best_d) best_d = d, best = c;
+  }
+  return best;
+}
+
+namespace {
+
+std::string Hint(const std::string& name, const std::vector<std::string>& candidates) {
+  std::string best = DidYouMean(name, candidates);
+  return best.empty() ? "" : " (did you mean '" + best + "'?)";
+}
+
+std::vector<std::string> Keys(const auto& map) {
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : map) keys.push_back(k);
+  return keys;
+}
+
+struct UnionFind {
+  std::map<std::string, std::string> parent;
+  std::string Find(const std::string& x) {
+    auto it = parent.find(x);
+    if (it == parent.end() || it->second == x) return parent[x] = x;
+    return it->second = Find(it->second);
+  }
+  void Union(const std::string& a, const std::string& b) { parent[Find(a)] = Find(b); }
+};
+
+}  // namespace
+
+Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
+  const Topology& t = lt.proto;
+  auto error = [&](const std::string& node, std::string msg) {
+    diags->push_back({lt.file, node.empty() ? 0 : lt.NodeLine(node), node, std::move(msg)});
+  };
+  const std::vector<std::string> node_ids = Keys(t.nodes());
+  const std::vector<std::string> topic_names = Keys(t.topics());
+  auto check_topic = [&](const std::string& node, const std::string& topic, const char* role) {
+    if (!t.topics().count(topic)) {
+      error(node, std::string(role) + " topic '" + topic + "' is not declared in topics" + Hint(topic, topic_names));
+      return false;
+    }
+    return true;
+  };
+
+  Graph g;
+  std::map<std::string, int> indegree;
+  UnionFind uf;
+  for (const auto& [id, node] : t.nodes()) {
+    indegree[id] = 0;
+    uf.Find(id);
+  }
+  for (const auto& [id, node] : t.nodes()) {
+    const std::string type = NodeType(node);
+    if (type.empty()) {
+      error(id, "node has no operator: build it with a topo.libsonnet constructor such as topo.filter(...)");
+      continue;
+    }
+    if (node.has_source()) {
+      if (node.inputs_size() > 0) error(id, "a source reads topics, not nodes");
+      for (const auto& topic : node.source().topics()) check_topic(id, topic, "source");
+    } else if (node.inputs_size() == 0) {
+      error(id, type + " has no input");
+    }
+    if (node.has_sink()) check_topic(id, node.sink().topic(), "sink");
+    // Dead-letter topics anywhere in the node's error policy must be declared too.
+    for (const ErrorPolicy* p = &node.on_error(); p != nullptr;) {
+      if (p->has_dlq()) check_topic(id, p->dlq(), "dead-letter");
+      p = p->has_retry() ? &p->retry().then() : nullptr;
+    }
+    for (const auto& ref : node.inputs()) {
+      auto [parent, port] = SplitInput(t, ref);
+      auto pit = t.nodes().find(parent);
+      if (pit == t.nodes().end()) {
+        error(id, "input '" + ref + "' does not exist" + Hint(ref, node_ids));
+        continue;
+      }
+      if (pit->second.has_sink()) {
+        error(id, "input '" + ref + "' is a sink; read its topic with topo.source('" + pit->second.sink().topic() +
+                      "') instead");
+        continue;
+      }
+      if (!port.empty()) {
+        const Branch& b = pit->second.branch();
+        if (!b.cases().count(port) && !(port == "default" && b.default_())) {
+          std::vector<std::string> ports = Keys(b.cases());
+          if (b.default_()) ports.push_back("default");
+          error(id, "branch '" + parent + "' has no output '" + port + "'" + Hint(port, ports));
+          continue;
+        }
+      } else if (pit->second.has_branch()) {
+        error(id, "input '" + ref + "' is a branch: read one of its outputs, e.g. '" + ref + "." +
+                      (pit->second.branch().cases().empty() ? "default" : pit->second.branch().cases().begin()->first) +
+                      "'");
+        continue;
+      }
+      g.children[parent].push_back({id, port});
+      indegree[id]++;
+      uf.Union(parent, id);
+    }
+  }
+
+  // Kahn's algorithm; whatever is left over sits on a cycle.
+  std::deque<std::string> ready;
+  for (const auto& [id, d] : indegree)
+    if (d == 0) ready.push_back(id);
+  std::map<std::string, int> remaining = indegree;
+  while (!ready.empty()) {
+    std::string id = ready.front();
+    ready.pop_front();
+    g.order.push_back(id);
+    for (const auto& e : g.children[id])
+      if (--remaining[e.child] == 0) ready.push_back(e.child);
+  }
+  if (g.order.size() < t.nodes().size()) {
+    std::string members;
+    for (const auto& [id, d] : remaining)
+      if (d > 0) members += (members.empty() ? "" : ", ") + id;
+    std::string first = members.substr(0, members.find(','));
+    error(first, "cycle between nodes: " + members + " (feed a node's output back through a topic instead)");
+    for (const auto& [id, d] : remaining)
+      if (d > 0) g.order.push_back(id);  // keep them for describe
+  }
+
+  // Sub-topologies: connected components, numbered in order of first appearance.
+  std::map<std::string, int> root_to_sub;
+  for (const auto& id : g.order) {
+    std::string root = uf.Find(id);
+    auto [it, inserted] = root_to_sub.emplace(root, static_cast<int>(g.subtopologies.size()));
+    if (inserted) g.subtopologies.push_back(Subtopology{it->second, {}, {}, {}, 1});
+    Subtopology& sub = g.subtopologies[it->second];
+    sub.nodes.push_back(id);
+    g.subtopology_of[id] = sub.id;
+    const Node& node = t.nodes().at(id);
+    if (node.has_source())
+      for (const auto& topic : node.source().topics()) sub.source_topics.push_back(topic);
+    if (node.has_sink()) sub.sink_topics.push_back(node.sink().topic());
+  }
+  for (auto& sub : g.subtopologies) {
+    std::string first_topic;
+    int32_t first_parts = 0;
+    for (const auto& topic : sub.source_topics) {
+      auto it = t.topics().find(topic);
+      if (it == t.topics().end()) continue;
+      int32_t p = std::max(1, it->second.partitions());
+      if (first_topic.empty()) {
+        first_topic = topic, first_parts = p;
+      } else if (p != first_parts) {
+        std::string node;
+        for (const auto& id : sub.nodes)
+          if (t.nodes().at(id).has_source()) node = node.empty() ? id : node;
+        error(node, "sources of one sub-topology must be co-partitioned: '" + first_topic + "' has " +
+                        std::to_string(first_parts) + " partitions but '" + topic + "' has " + std::to_string(p));
+      }
+    }
+    sub.partitions = std::max(1, first_parts);
+  }
+  return g;
+}
+
+}  // namespace topo::plan

@@ -1,0 +1,44 @@
+#pragma once
+// Loading a topology file: Jsonnet evaluation (with the bundled topo.libsonnet),
+// then the JSON result parsed into the plan IR (proto/topo/plan.proto) with
+// unknown fields rejected.
+//
+// A failure here is a load error (the CLI's exit code 2): a missing file, a
+// Jsonnet syntax or runtime error (including a constructor's assert, which
+// Jsonnet reports with the user's file and line), or JSON that does not fit the
+// IR. Semantic checks (references, expressions, partitions) are validate's job.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/base/status.h"
+#include "topo/plan.pb.h"
+
+namespace topo::plan {
+
+struct LoadOptions {
+  // --ext-str name=value and --ext-code name=code, as std.extVar sees them.
+  std::vector<std::pair<std::string, std::string>> ext_str;
+  std::vector<std::pair<std::string, std::string>> ext_code;
+  // Extra import search directories (-J), tried after the file's own directory.
+  std::vector<std::string> jpath;
+};
+
+struct LoadedTopology {
+  std::string file;         // the path as given
+  std::string source_text;  // the file's text, for locating nodes in messages
+  std::string json;         // Jsonnet's output
+  Topology proto;
+
+  // 1-based line where node `id` is defined in the file (best effort: the first
+  // line with `id:` or `'id':` as an object key), 0 when not found.
+  int NodeLine(const std::string& id) const;
+};
+
+Result<LoadedTopology> LoadTopology(const std::string& path, const LoadOptions& options);
+// Same, from text already in memory (tests); `path` is used for messages and imports.
+Result<LoadedTopology> LoadTopologyFromString(const std::string& path, const std::string& text,
+                                              const LoadOptions& options);
+
+}  // namespace topo::plan

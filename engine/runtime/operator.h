@@ -1,0 +1,162 @@
+#pragma once
+// The operator contract: how a node of the plan is compiled once and run per task.
+//
+// Compile time: an OperatorFactory turns a plan node into an immutable
+// OperatorSpec (its expressions compiled and type-checked against the types of
+// its inputs). Specs are shared by all tasks.
+//
+// Run time: each task calls OperatorSpec::Instantiate to get its own Operator
+// (Kafka Streams' ProcessorSupplier -> Processor). An operator receives a
+// Record, and emits zero or more records to the readers of its output ports
+// through Emit(). It never knows which backend it runs on.
+//
+// Errors: Process returns a non-ok Status for a failure of *this* record at
+// *this* node (a bad expression result, a decode error). The task applies the
+// node's error policy (fail, skip, dlq, retry). A status returned from Emit()
+// belongs to a node downstream whose policy already ran: propagate it unchanged.
+//
+// Thread-safety: specs are immutable and shared; operators are owned by one task.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/base/status.h"
+#include "engine/expr/expr.h"
+#include "engine/plan/diagnostic.h"
+#include "engine/plan/loader.h"
+#include "engine/runtime/raw_record.h"
+#include "engine/value/record.h"
+#include "topo/plan.pb.h"
+
+namespace topo {
+class Codec;
+}
+
+namespace topo::runtime {
+
+class NodeRunner;
+class TaskContext;
+class CompiledTopology;
+
+// Key and value types flowing along an edge, for type-checking expressions.
+struct StreamType {
+  expr::Type key;
+  expr::Type value;
+};
+
+// The variables every per-record expression sees, in slot order.
+enum RecordSlot : int {
+  kSlotKey = 0,
+  kSlotValue,
+  kSlotHeaders,
+  kSlotTimestamp,
+  kSlotTopic,
+  kSlotPartition,
+  kSlotOffset,
+  kNumRecordSlots
+};
+
+class Operator {
+ public:
+  virtual ~Operator() = default;
+  virtual Status Process(Record&& record) = 0;
+
+  // Wiring, done once by the task after instantiation.
+  void AddReader(int port, NodeRunner* reader);
+  // Records this operator dropped by design (e.g. a branch without default);
+  // reported with the node's `skipped` metric so nothing vanishes uncounted.
+  uint64_t dropped() const { return dropped_; }
+
+ protected:
+  // Sends a record to every reader of `port` (copies for all but the last reader;
+  // Values are copy-on-write, so a copy is cheap).
+  Status Emit(Record&& record, int port = 0);
+  void CountDropped() { ++dropped_; }
+
+ private:
+  std::vector<std::vector<NodeRunner*>> readers_;  // by port
+  uint64_t dropped_ = 0;
+};
+
+class OperatorSpec {
+ public:
+  virtual ~OperatorSpec() = default;
+  virtual Result<std::unique_ptr<Operator>> Instantiate(TaskContext& task) const = 0;
+  // Output port names; port i is named OutputPorts()[i]. Most operators have one, "".
+  virtual std::vector<std::string> OutputPorts() const { return {""}; }
+  // The type of records on the output ports.
+  StreamType output_type;
+};
+
+// Everything an operator's compile step may look at, and where it reports problems.
+class CompileContext {
+ public:
+  CompileContext(const plan::LoadedTopology& topology, const std::string& node_id, const plan::Node& node,
+                 std::vector<StreamType> input_types, plan::Diagnostics* diags,
+                 const google::protobuf::DescriptorPool* protos);
+
+  const std::string& node_id() const { return node_id_; }
+  const plan::Node& node() const { return node_; }
+  const plan::Topology& topology() const { return topology_.proto; }
+  const std::vector<StreamType>& input_types() const { return input_types_; }
+  const google::protobuf::DescriptorPool* protos() const { return protos_; }
+
+  // The record scope (key, value, headers, timestamp, topic, partition, offset)
+  // typed from `input`, plus `extra` variables after kNumRecordSlots.
+  expr::Scope RecordScope(const StreamType& input, std::vector<expr::Variable> extra = {}) const;
+  // Compiles `source` for parameter `param` ("where", "value", ...); reports
+  // every compile error as a diagnostic with a caret and returns nullopt.
+  std::optional<expr::CompiledExpr> Compile(const std::string& param, const std::string& source,
+                                            const expr::Scope& scope);
+  // The value type a topic's schema declares (Any when it declares none).
+  expr::Type TopicValueType(const std::string& topic) const;
+  void Error(const std::string& message);
+  bool ok() const { return errors_ == 0; }
+
+ private:
+  const plan::LoadedTopology& topology_;
+  const std::string& node_id_;
+  const plan::Node& node_;
+  std::vector<StreamType> input_types_;
+  plan::Diagnostics* diags_;
+  const google::protobuf::DescriptorPool* protos_;
+  int errors_ = 0;
+};
+
+// Compiles one node type. Returns nullptr after reporting errors through ctx.
+using OperatorFactory = std::shared_ptr<const OperatorSpec> (*)(CompileContext& ctx);
+
+// The operator registry: type name (the plan's op field, e.g. "filter") -> factory.
+// operators/ registers the built-in ones (RegisterBuiltinOperators); the engine
+// sees operators only through here.
+class Registry {
+ public:
+  static Registry& Global();
+  void Register(const std::string& type, OperatorFactory factory);
+  OperatorFactory Find(const std::string& type) const;
+  std::vector<std::string> Types() const;
+
+ private:
+  std::vector<std::pair<std::string, OperatorFactory>> factories_;
+};
+
+// Binds a record's fields to expression slots, materialising only the ones the
+// compiled expressions use (timestamp, headers... cost a Value each).
+class RecordBinder {
+ public:
+  RecordBinder() = default;
+  // Considers every expression the operator evaluates.
+  void Use(const expr::CompiledExpr& e);
+  // Fills slots[0..kNumRecordSlots) for `record`. The slots point into `record`
+  // and into this binder; both must outlive the evaluation.
+  void Bind(const Record& record, const Value** slots);
+
+ private:
+  bool uses_[kNumRecordSlots] = {};
+  Value headers_, timestamp_, topic_, partition_, offset_;
+};
+
+}  // namespace topo::runtime

@@ -1,0 +1,106 @@
+#include "engine/runtime/task.h"
+
+#include "engine/expr/expr.h"
+
+namespace topo::runtime {
+
+namespace {
+
+std::string Position(const RawRecord* in) {
+  if (in == nullptr) return "";
+  return " (input " + in->topic + "[" + std::to_string(in->partition.value()) + "]@" +
+         std::to_string(in->offset.value()) + ")";
+}
+
+int32_t DeadLetterPartition(const RawRecord& in, int32_t partitions) {
+  if (in.key) return expr::PartitionForKey(*in.key, partitions);
+  return in.partition.value() % partitions;
+}
+
+}  // namespace
+
+Status NodeRunner::Receive(Record&& record) {
+  ++metrics_.in;
+  Status s = op_->Process(std::move(record));
+  if (s.ok() || IsTaskFatal(s)) return s;
+  return HandleError(s);
+}
+
+Status NodeRunner::ReceiveRaw(const RawRecord& raw) {
+  ++metrics_.in;
+  Status s = static_cast<SourceOperator&>(*op_).ProcessRaw(raw);
+  if (s.ok() || IsTaskFatal(s)) return s;
+  return HandleError(s);
+}
+
+Status NodeRunner::HandleError(const Status& error) {
+  ++metrics_.errors;
+  const plan::ErrorPolicy* policy = &node_.proto->on_error();
+  int attempt = 1;
+  // Retry delays are not applied yet (see CompiledTopology::warnings): use `then`.
+  while (policy->has_retry()) {
+    attempt += policy->retry().delays_size();
+    policy = &policy->retry().then();
+  }
+  if (policy->has_skip()) {
+    ++metrics_.skipped;
+    return Status::Ok();
+  }
+  const RawRecord* in = ctx_.current_input();
+  if (policy->has_dlq() && in != nullptr) {
+    const TopicSpec* dlq = ctx_.topology().topic(policy->dlq());
+    RawRecord dead;
+    dead.topic = policy->dlq();
+    dead.partition = Partition(DeadLetterPartition(*in, dlq ? dlq->partitions : 1));
+    dead.timestamp = in->timestamp;
+    dead.key = in->key;
+    dead.value = in->value;
+    dead.headers = in->headers;
+    dead.headers.emplace_back("topo.error", error.message());
+    dead.headers.emplace_back("topo.node", node_.id);
+    dead.headers.emplace_back("topo.source.topic", in->topic);
+    dead.headers.emplace_back("topo.source.partition", std::to_string(in->partition.value()));
+    dead.headers.emplace_back("topo.source.offset", std::to_string(in->offset.value()));
+    dead.headers.emplace_back("topo.attempt", std::to_string(attempt));
+    ++metrics_.dead_lettered;
+    return ctx_.collector().Send(std::move(dead));
+  }
+  return Status::Aborted("node '" + node_.id + "' (" + node_.type + "): " + error.message() + Position(in));
+}
+
+Result<std::unique_ptr<Task>> Task::Create(const CompiledTopology& topology, int subtopology, Partition partition,
+                                           RecordCollector* collector, const Clock* clock) {
+  std::unique_ptr<Task> task(new Task(TaskContext(topology, subtopology, partition, collector, clock)));
+  std::map<std::string, NodeRunner*> by_id;
+  for (const auto& cn : topology.nodes()) {
+    if (cn.subtopology != subtopology) continue;
+    if (!cn.spec) return Status::Internal("node '" + cn.id + "' was not compiled");
+    ASSIGN_OR_RETURN(auto op, cn.spec->Instantiate(task->ctx_));
+    task->runners_.push_back(std::make_unique<NodeRunner>(cn, task->ctx_, std::move(op)));
+    NodeRunner* runner = task->runners_.back().get();
+    by_id[cn.id] = runner;
+    if (cn.proto->has_source())
+      for (const auto& t : cn.proto->source().topics()) task->sources_by_topic_[t].push_back(runner);
+  }
+  for (const auto& runner : task->runners_) {
+    for (const auto& [child, port] : runner->node().readers) runner->op().AddReader(port, by_id.at(child));
+  }
+  return task;
+}
+
+Status Task::Process(const RawRecord& raw) {
+  auto it = sources_by_topic_.find(raw.topic);
+  if (it == sources_by_topic_.end())
+    return Status::Internal("task has no source for topic '" + raw.topic + "'");
+  ctx_.set_current_input(&raw);
+  ctx_.AdvanceStreamTime(raw.timestamp);
+  Status result;
+  for (NodeRunner* runner : it->second) {
+    result = runner->ReceiveRaw(raw);
+    if (!result.ok()) break;
+  }
+  ctx_.set_current_input(nullptr);
+  return result;
+}
+
+}  // namespace topo::runtime

@@ -1,0 +1,120 @@
+#pragma once
+// Task: one (sub-topology, partition) — the unit of work, as in Kafka Streams.
+//
+// A task owns its own operator instances (made from the shared compiled specs),
+// wired into a push-based graph of NodeRunners. Process() takes one raw input
+// record of one of the sub-topology's source topics and pushes it through;
+// outputs go to the task's RecordCollector.
+//
+// Error policies are applied here, at the node where a record failed:
+//   fail  -> Process returns a kAborted status naming the node and the input's
+//            topic/partition/offset; the task must stop.
+//   skip  -> counted in the node's `skipped` metric and dropped.
+//   dlq   -> the *original input bytes* go to the dead-letter topic with
+//            headers topo.error, topo.node, topo.source.topic,
+//            topo.source.partition, topo.source.offset, topo.attempt.
+//
+// Thread-safety: a task belongs to one thread.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/base/clock.h"
+#include "engine/runtime/compiled_topology.h"
+#include "engine/runtime/operator.h"
+
+namespace topo::runtime {
+
+struct NodeMetrics {
+  uint64_t in = 0;        // records received
+  uint64_t errors = 0;    // records whose processing failed here
+  uint64_t skipped = 0;   // failed and skipped by policy, or dropped by a branch without default
+  uint64_t dead_lettered = 0;
+};
+
+class TaskContext {
+ public:
+  TaskContext(const CompiledTopology& topology, int subtopology, Partition partition, RecordCollector* collector,
+              const Clock* clock)
+      : topology_(topology), subtopology_(subtopology), partition_(partition), collector_(collector), clock_(clock) {}
+
+  const CompiledTopology& topology() const { return topology_; }
+  int subtopology() const { return subtopology_; }
+  Partition partition() const { return partition_; }
+  RecordCollector& collector() { return *collector_; }
+  const Clock& clock() const { return *clock_; }
+  // The raw input record being processed now (for dead letters), or nullptr.
+  const RawRecord* current_input() const { return current_input_; }
+  void set_current_input(const RawRecord* r) { current_input_ = r; }
+  // Highest record timestamp this task has seen.
+  TimestampMs stream_time() const { return stream_time_; }
+  void AdvanceStreamTime(TimestampMs t) {
+    if (t > stream_time_) stream_time_ = t;
+  }
+
+ private:
+  const CompiledTopology& topology_;
+  int subtopology_;
+  Partition partition_;
+  RecordCollector* collector_;
+  const Clock* clock_;
+  const RawRecord* current_input_ = nullptr;
+  TimestampMs stream_time_{INT64_MIN};
+};
+
+// One node of one task: its operator plus the node's error policy and metrics.
+class NodeRunner {
+ public:
+  NodeRunner(const CompiledNode& node, TaskContext& ctx, std::unique_ptr<Operator> op)
+      : node_(node), ctx_(ctx), op_(std::move(op)) {}
+  // Runs the operator on `record` and applies the error policy to its failure.
+  Status Receive(Record&& record);
+  // For source nodes: decodes and runs a raw input record, with the same policy.
+  Status ReceiveRaw(const RawRecord& raw);
+  Operator& op() { return *op_; }
+  const CompiledNode& node() const { return node_; }
+  const NodeMetrics& metrics() const { return metrics_; }
+  NodeMetrics& mutable_metrics() { return metrics_; }
+
+ private:
+  Status HandleError(const Status& error);
+  const CompiledNode& node_;
+  TaskContext& ctx_;
+  std::unique_ptr<Operator> op_;
+  NodeMetrics metrics_;
+};
+
+// Source operators also accept raw bytes (they own the topic's codecs).
+class SourceOperator : public Operator {
+ public:
+  // Decodes `raw` into a Record and emits it; decode failures are this node's errors.
+  virtual Status ProcessRaw(const RawRecord& raw) = 0;
+  Status Process(Record&& record) override { return Emit(std::move(record)); }
+};
+
+class Task {
+ public:
+  static Result<std::unique_ptr<Task>> Create(const CompiledTopology& topology, int subtopology, Partition partition,
+                                              RecordCollector* collector, const Clock* clock);
+
+  // Pushes one input record of a source topic through the task's graph.
+  Status Process(const RawRecord& raw);
+
+  const std::vector<std::unique_ptr<NodeRunner>>& nodes() const { return runners_; }
+  TaskContext& context() { return ctx_; }
+
+ private:
+  explicit Task(TaskContext ctx) : ctx_(std::move(ctx)) {}
+  TaskContext ctx_;
+  std::vector<std::unique_ptr<NodeRunner>> runners_;
+  std::map<std::string, std::vector<NodeRunner*>> sources_by_topic_;
+};
+
+// A kAborted status already names the failed node: the task must stop (policy
+// `fail`). Other non-ok statuses are the failing operator's own error, to which
+// its node's policy applies.
+inline bool IsTaskFatal(const Status& s) { return s.code() == StatusCode::kAborted; }
+
+}  // namespace topo::runtime

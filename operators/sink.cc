@@ -1,0 +1,121 @@
+#include "operators/sink.h"
+
+#include <optional>
+
+#include "engine/runtime/compiled_topology.h"
+#include "engine/runtime/task.h"
+#include "engine/serde/codec.h"
+
+namespace topo::operators {
+
+using runtime::CompileContext;
+using runtime::kNumRecordSlots;
+using runtime::Operator;
+using runtime::OperatorSpec;
+using runtime::RawRecord;
+using runtime::RecordBinder;
+using runtime::TaskContext;
+
+namespace {
+
+struct SinkSpec : OperatorSpec {
+  std::string topic;
+  int32_t partitions = 1;
+  std::string key_codec, value_codec;
+  std::optional<expr::CompiledExpr> key, value, partition;
+  Result<std::unique_ptr<Operator>> Instantiate(TaskContext& task) const override;
+};
+
+class SinkOp final : public Operator {
+ public:
+  SinkOp(const SinkSpec& spec, TaskContext& task) : spec_(spec), task_(task) {
+    for (const auto* e : {&spec.key, &spec.value, &spec.partition})
+      if (*e) binder_.Use(**e);
+  }
+  Status Init() {
+    ASSIGN_OR_RETURN(key_codec_, task_.topology().MakeCodec(spec_.key_codec));
+    ASSIGN_OR_RETURN(value_codec_, task_.topology().MakeCodec(spec_.value_codec));
+    return Status::Ok();
+  }
+
+  Status Process(Record&& r) override {
+    std::optional<Value> key, value, partition;
+    if (spec_.key || spec_.value || spec_.partition) {
+      binder_.Bind(r, slots_);
+      if (spec_.key) {
+        ASSIGN_OR_RETURN(key, spec_.key->Eval(slots_));
+      }
+      if (spec_.value) {
+        ASSIGN_OR_RETURN(value, spec_.value->Eval(slots_));
+      }
+      if (spec_.partition) {
+        ASSIGN_OR_RETURN(partition, spec_.partition->Eval(slots_));
+      }
+    }
+    const Value& k = key ? *key : r.key;
+    const Value& v = value ? *value : r.value;
+    RawRecord out;
+    out.topic = spec_.topic;
+    out.timestamp = r.timestamp;
+    out.headers = std::move(r.headers);
+    if (!k.is_null()) {
+      out.key.emplace();
+      RETURN_IF_ERROR(key_codec_->Encode(k, &*out.key).WithContext("key does not encode as " + key_codec_->name()));
+    }
+    if (!v.is_null()) {
+      out.value.emplace();
+      RETURN_IF_ERROR(
+          value_codec_->Encode(v, &*out.value).WithContext("value does not encode as " + value_codec_->name()));
+    }
+    int32_t p;
+    if (partition) {
+      if (!partition->is_int() || partition->as_int() < 0 || partition->as_int() >= spec_.partitions)
+        return Status::Invalid("partition expression gave " + partition->DebugString() + ", but '" + spec_.topic +
+                               "' has partitions 0.." + std::to_string(spec_.partitions - 1));
+      p = static_cast<int32_t>(partition->as_int());
+    } else if (out.key) {
+      p = expr::PartitionForKey(*out.key, spec_.partitions);
+    } else {
+      p = next_null_key_partition_++ % spec_.partitions;
+    }
+    out.partition = Partition(p);
+    return task_.collector().Send(std::move(out));
+  }
+
+ private:
+  const SinkSpec& spec_;
+  TaskContext& task_;
+  std::unique_ptr<Codec> key_codec_, value_codec_;
+  RecordBinder binder_;
+  const Value* slots_[kNumRecordSlots];
+  int32_t next_null_key_partition_ = 0;
+};
+
+Result<std::unique_ptr<Operator>> SinkSpec::Instantiate(TaskContext& task) const {
+  auto op = std::make_unique<SinkOp>(*this, task);
+  RETURN_IF_ERROR(op->Init());
+  return std::unique_ptr<Operator>(std::move(op));
+}
+
+}  // namespace
+
+std::shared_ptr<const OperatorSpec> CompileSink(CompileContext& ctx) {
+  const auto& p = ctx.node().sink();
+  auto it = ctx.topology().topics().find(p.topic());
+  if (it == ctx.topology().topics().end()) return nullptr;  // reported by the graph check
+  auto spec = std::make_shared<SinkSpec>();
+  spec->topic = p.topic();
+  spec->partitions = std::max(1, it->second.partitions());
+  spec->key_codec = it->second.key().empty() ? "string" : it->second.key();
+  spec->value_codec = it->second.value().empty() ? "json" : it->second.value();
+  runtime::StreamType in = ctx.input_types().empty() ? runtime::StreamType{} : ctx.input_types()[0];
+  expr::Scope scope = ctx.RecordScope(in);
+  if (!p.key().empty()) spec->key = ctx.Compile("key", p.key(), scope);
+  if (!p.value().empty()) spec->value = ctx.Compile("value", p.value(), scope);
+  if (!p.partition().empty()) spec->partition = ctx.Compile("partition", p.partition(), scope);
+  if (!ctx.ok()) return nullptr;
+  spec->output_type = in;
+  return spec;
+}
+
+}  // namespace topo::operators

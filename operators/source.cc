@@ -1,0 +1,120 @@
+#include "operators/source.h"
+
+#include <map>
+#include <optional>
+
+#include "engine/runtime/compiled_topology.h"
+#include "engine/runtime/task.h"
+#include "engine/serde/codec.h"
+
+namespace topo::operators {
+
+using runtime::CompileContext;
+using runtime::kNumRecordSlots;
+using runtime::Operator;
+using runtime::OperatorSpec;
+using runtime::RawRecord;
+using runtime::RecordBinder;
+using runtime::TaskContext;
+
+namespace {
+
+struct SourceSpec : OperatorSpec {
+  struct TopicCodecs {
+    std::string topic;  // stable storage for Record::topic
+    std::string key_codec, value_codec;
+  };
+  std::vector<TopicCodecs> topics;
+  std::optional<expr::CompiledExpr> timestamp;
+  Result<std::unique_ptr<Operator>> Instantiate(TaskContext& task) const override;
+};
+
+class SourceOp final : public runtime::SourceOperator {
+ public:
+  explicit SourceOp(const SourceSpec& spec) : spec_(spec) {
+    if (spec.timestamp) binder_.Use(*spec.timestamp);
+  }
+  Status Init(const runtime::CompiledTopology& topology) {
+    for (const auto& t : spec_.topics) {
+      Codecs c{&t.topic, nullptr, nullptr};
+      ASSIGN_OR_RETURN(c.key, topology.MakeCodec(t.key_codec));
+      ASSIGN_OR_RETURN(c.value, topology.MakeCodec(t.value_codec));
+      codecs_.emplace(t.topic, std::move(c));
+    }
+    return Status::Ok();
+  }
+
+  Status ProcessRaw(const RawRecord& raw) override {
+    auto it = codecs_.find(raw.topic);
+    if (it == codecs_.end()) return Status::Internal("source does not read topic '" + raw.topic + "'");
+    Codecs& c = it->second;
+    Record r;
+    if (raw.key) {
+      auto k = c.key->Decode(*raw.key);
+      if (!k.ok()) return k.status().WithContext("key does not decode as " + c.key->name());
+      r.key = std::move(k).value();
+    }
+    if (raw.value) {
+      auto v = c.value->Decode(*raw.value);
+      if (!v.ok()) return v.status().WithContext("value does not decode as " + c.value->name());
+      r.value = std::move(v).value();
+    }
+    r.timestamp = raw.timestamp;
+    r.headers = raw.headers;
+    r.topic = c.topic;
+    r.partition = raw.partition;
+    r.offset = raw.offset;
+    if (spec_.timestamp) {
+      binder_.Bind(r, slots_);
+      ASSIGN_OR_RETURN(Value ts, spec_.timestamp->Eval(slots_));
+      if (!ts.is_int())
+        return Status::Invalid(std::string("timestamp expression must yield epoch ms (int), got ") +
+                               ValueTypeName(ts.type()));
+      r.timestamp = TimestampMs(ts.as_int());
+    }
+    return Emit(std::move(r));
+  }
+
+ private:
+  struct Codecs {
+    const std::string* topic;
+    std::unique_ptr<Codec> key, value;
+  };
+  const SourceSpec& spec_;
+  std::map<std::string, Codecs, std::less<>> codecs_;
+  RecordBinder binder_;
+  const Value* slots_[kNumRecordSlots];
+};
+
+Result<std::unique_ptr<Operator>> SourceSpec::Instantiate(TaskContext& task) const {
+  auto op = std::make_unique<SourceOp>(*this);
+  RETURN_IF_ERROR(op->Init(task.topology()));
+  return std::unique_ptr<Operator>(std::move(op));
+}
+
+}  // namespace
+
+std::shared_ptr<const OperatorSpec> CompileSource(CompileContext& ctx) {
+  const auto& p = ctx.node().source();
+  auto spec = std::make_shared<SourceSpec>();
+  for (const auto& topic : p.topics()) {
+    auto it = ctx.topology().topics().find(topic);
+    if (it == ctx.topology().topics().end()) return nullptr;  // reported by the graph check
+    const auto& decl = it->second;
+    std::string kc = !p.key().empty() ? p.key() : (decl.key().empty() ? "string" : decl.key());
+    std::string vc = !p.value().empty() ? p.value() : (decl.value().empty() ? "json" : decl.value());
+    auto kcheck = MakeCodec(kc, ctx.protos());
+    if (!kcheck.ok()) ctx.Error("key codec: " + kcheck.status().message());
+    auto vcheck = MakeCodec(vc, ctx.protos());
+    if (!vcheck.ok()) ctx.Error("value codec: " + vcheck.status().message());
+    spec->topics.push_back({topic, kc, vc});
+  }
+  spec->output_type = ctx.input_types().empty() ? runtime::StreamType{} : ctx.input_types()[0];
+  if (!p.timestamp().empty()) {
+    spec->timestamp = ctx.Compile("timestamp", p.timestamp(), ctx.RecordScope(spec->output_type));
+  }
+  if (!ctx.ok()) return nullptr;
+  return spec;
+}
+
+}  // namespace topo::operators
