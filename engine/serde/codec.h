@@ -38,6 +38,7 @@ class Codec {
 // Makes a codec from a spec: "json", "string", "bytes", "int64", or
 // "proto:<full.message.Name>" resolved in `protos` (may be null when no
 // protobuf schemas are loaded). Unknown specs and unknown messages are errors.
-Result<std::unique_ptr<Codec>> MakeCodec(std::string_view spec, const google::protobuf::DescriptorPool* protos);
+Result<std::unique_ptr<Codec>> MakeCodec(std::string_view spec,
+                                         const google::protobuf::DescriptorPool* protos);
 
 }  // namespace topo

@@ -1,0 +1,608 @@
+#include "engine/serde/json_codec.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "engine/serde/base64.h"
+
+namespace topo {
+
+namespace {
+
+// ---- decoding ----
+
+// Builds the Value for a DOM element simdjson has already validated, so no
+// step can fail. Returning by value (not through an out-parameter) lets each
+// Value be constructed in place in its parent: every extra move of a short
+// string is a memcpy that stalls on the store it just made.
+Value FromElement(simdjson::dom::element e) {
+  using simdjson::dom::element_type;
+  switch (e.type()) {
+    case element_type::OBJECT: {
+      simdjson::dom::object o = e.get_object().value_unsafe();
+      auto obj = std::make_shared<Object>();
+      obj->Reserve(o.size());
+      for (simdjson::dom::key_value_pair f : o) obj->Append(std::string(f.key), FromElement(f.value));
+      return Value(std::move(obj));
+    }
+    case element_type::ARRAY: {
+      simdjson::dom::array a = e.get_array().value_unsafe();
+      auto arr = std::make_shared<Array>();
+      arr->reserve(a.size());
+      for (simdjson::dom::element x : a) arr->push_back(FromElement(x));
+      return Value(std::move(arr));
+    }
+    case element_type::STRING: return Value(std::string(e.get_string().value_unsafe()));
+    case element_type::INT64: return Value(e.get_int64().value_unsafe());
+    case element_type::UINT64: return Value(static_cast<double>(e.get_uint64().value_unsafe()));
+    case element_type::DOUBLE: return Value(e.get_double().value_unsafe());
+    case element_type::BOOL: return Value(e.get_bool().value_unsafe());
+    case element_type::NULL_VALUE: return Value();
+  }
+  return Value();
+}
+
+// A strict, unhurried recursive-descent JSON parser. It runs only when simdjson
+// rejects a payload, for two reasons: simdjson's DOM reports no position, and
+// it rejects valid JSON integers beyond 64 bits, which this parser accepts as
+// doubles (like integers between 2^63 and 2^64).
+class SlowJsonParser {
+ public:
+  explicit SlowJsonParser(std::string_view in) : in_(in) {}
+
+  bool Parse(Value* out) {
+    SkipSpace();
+    if (pos_ == in_.size()) return Fail(in_.empty() ? "empty payload" : "no value, only whitespace");
+    if (!ParseValue(out, 0)) return false;
+    SkipSpace();
+    if (pos_ != in_.size()) return Fail("unexpected content after the JSON value");
+    return true;
+  }
+  size_t error_offset() const { return error_pos_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  static constexpr int kMaxDepth = static_cast<int>(simdjson::DEFAULT_MAX_DEPTH);
+
+  bool Fail(std::string why) {
+    if (error_.empty()) {
+      error_ = std::move(why);
+      error_pos_ = pos_;
+    }
+    return false;
+  }
+  void SkipSpace() {
+    while (pos_ < in_.size() &&
+           (in_[pos_] == ' ' || in_[pos_] == '\t' || in_[pos_] == '\n' || in_[pos_] == '\r'))
+      ++pos_;
+  }
+  bool Literal(std::string_view word, Value v, Value* out) {
+    if (in_.substr(pos_, word.size()) != word)
+      return Fail("invalid literal (expected " + std::string(word) + ")");
+    pos_ += word.size();
+    *out = std::move(v);
+    return true;
+  }
+
+  bool ParseValue(Value* out, int depth) {
+    if (depth >= kMaxDepth) return Fail("nested too deeply");
+    if (pos_ >= in_.size()) return Fail("truncated: expected a value");
+    switch (in_[pos_]) {
+      case '{': return ParseObject(out, depth);
+      case '[': return ParseArray(out, depth);
+      case '"': {
+        std::string s;
+        if (!ParseString(&s)) return false;
+        *out = Value(std::move(s));
+        return true;
+      }
+      case 't': return Literal("true", Value(true), out);
+      case 'f': return Literal("false", Value(false), out);
+      case 'n': return Literal("null", Value(), out);
+      default:
+        if (in_[pos_] == '-' || (in_[pos_] >= '0' && in_[pos_] <= '9')) return ParseNumber(out);
+        return Fail("unexpected character");
+    }
+  }
+
+  bool ParseObject(Value* out, int depth) {
+    ++pos_;  // '{'
+    Object obj;
+    SkipSpace();
+    if (pos_ < in_.size() && in_[pos_] == '}') {
+      ++pos_;
+      *out = Value(std::move(obj));
+      return true;
+    }
+    while (true) {
+      SkipSpace();
+      if (pos_ >= in_.size()) return Fail("truncated: object not closed");
+      if (in_[pos_] != '"') return Fail("expected a string key");
+      std::string key;
+      if (!ParseString(&key)) return false;
+      SkipSpace();
+      if (pos_ >= in_.size()) return Fail("truncated: expected ':'");
+      if (in_[pos_] != ':') return Fail("expected ':' after the key");
+      ++pos_;
+      SkipSpace();
+      Value v;
+      if (!ParseValue(&v, depth + 1)) return false;
+      obj.Append(std::move(key), std::move(v));
+      SkipSpace();
+      if (pos_ >= in_.size()) return Fail("truncated: object not closed");
+      if (in_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (in_[pos_] == '}') {
+        ++pos_;
+        *out = Value(std::move(obj));
+        return true;
+      }
+      return Fail("expected ',' or '}'");
+    }
+  }
+
+  bool ParseArray(Value* out, int depth) {
+    ++pos_;  // '['
+    Array arr;
+    SkipSpace();
+    if (pos_ < in_.size() && in_[pos_] == ']') {
+      ++pos_;
+      *out = Value(std::move(arr));
+      return true;
+    }
+    while (true) {
+      SkipSpace();
+      arr.emplace_back();
+      if (!ParseValue(&arr.back(), depth + 1)) return false;
+      SkipSpace();
+      if (pos_ >= in_.size()) return Fail("truncated: array not closed");
+      if (in_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (in_[pos_] == ']') {
+        ++pos_;
+        *out = Value(std::move(arr));
+        return true;
+      }
+      return Fail("expected ',' or ']'");
+    }
+  }
+
+  bool Hex4(uint32_t* cp) {
+    if (in_.size() - pos_ < 4) return Fail("truncated \\u escape");
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) {
+      char c = in_[pos_ + i];
+      v <<= 4;
+      if (c >= '0' && c <= '9') {
+        v |= static_cast<uint32_t>(c - '0');
+      } else if (c >= 'a' && c <= 'f') {
+        v |= static_cast<uint32_t>(c - 'a' + 10);
+      } else if (c >= 'A' && c <= 'F') {
+        v |= static_cast<uint32_t>(c - 'A' + 10);
+      } else {
+        return Fail("invalid \\u escape");
+      }
+    }
+    pos_ += 4;
+    *cp = v;
+    return true;
+  }
+
+  static void AppendUtf8(uint32_t cp, std::string* out) {
+    if (cp < 0x80) {
+      out->push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+  }
+
+  // Length of the valid UTF-8 sequence at pos_ (RFC 3629: no overlongs, no
+  // surrogates, at most U+10FFFF), or 0.
+  size_t Utf8Length() const {
+    auto b = [&](size_t i) { return pos_ + i < in_.size() ? static_cast<unsigned char>(in_[pos_ + i]) : 0u; };
+    unsigned c = b(0);
+    auto cont = [&](size_t i) { return (b(i) & 0xC0) == 0x80; };
+    if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+      unsigned c1 = b(1);
+      if (c == 0xE0 && c1 < 0xA0) return 0;  // overlong
+      if (c == 0xED && c1 > 0x9F) return 0;  // surrogate
+      return cont(1) && cont(2) ? 3 : 0;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+      unsigned c1 = b(1);
+      if (c == 0xF0 && c1 < 0x90) return 0;  // overlong
+      if (c == 0xF4 && c1 > 0x8F) return 0;  // above U+10FFFF
+      return cont(1) && cont(2) && cont(3) ? 4 : 0;
+    }
+    return 0;
+  }
+
+  bool ParseString(std::string* out) {
+    ++pos_;  // opening quote
+    while (true) {
+      if (pos_ >= in_.size()) return Fail("truncated: string not closed");
+      unsigned char c = static_cast<unsigned char>(in_[pos_]);
+      if (c == '"') {
+        ++pos_;
+        return true;
+      }
+      if (c < 0x20) return Fail("unescaped control character in string");
+      if (c == '\\') {
+        if (++pos_ >= in_.size()) return Fail("truncated escape");
+        char e = in_[pos_++];
+        switch (e) {
+          case '"': out->push_back('"'); break;
+          case '\\': out->push_back('\\'); break;
+          case '/': out->push_back('/'); break;
+          case 'b': out->push_back('\b'); break;
+          case 'f': out->push_back('\f'); break;
+          case 'n': out->push_back('\n'); break;
+          case 'r': out->push_back('\r'); break;
+          case 't': out->push_back('\t'); break;
+          case 'u': {
+            uint32_t cp;
+            if (!Hex4(&cp)) return false;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+              uint32_t lo;
+              if (in_.substr(pos_, 2) != "\\u") return Fail("unpaired surrogate in \\u escape");
+              pos_ += 2;
+              if (!Hex4(&lo)) return false;
+              if (lo < 0xDC00 || lo > 0xDFFF) return Fail("unpaired surrogate in \\u escape");
+              cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+              return Fail("unpaired surrogate in \\u escape");
+            }
+            AppendUtf8(cp, out);
+            break;
+          }
+          default: --pos_; return Fail("invalid escape");
+        }
+        continue;
+      }
+      if (c < 0x80) {
+        out->push_back(static_cast<char>(c));
+        ++pos_;
+        continue;
+      }
+      size_t n = Utf8Length();
+      if (n == 0) return Fail("invalid UTF-8");
+      out->append(in_.substr(pos_, n));
+      pos_ += n;
+    }
+  }
+
+  bool ParseNumber(Value* out) {
+    const size_t start = pos_;
+    auto digit = [&] { return pos_ < in_.size() && in_[pos_] >= '0' && in_[pos_] <= '9'; };
+    if (in_[pos_] == '-') ++pos_;
+    if (!digit()) return Fail("invalid number: expected a digit");
+    if (in_[pos_] == '0') {
+      ++pos_;
+      if (digit()) return Fail("invalid number: leading zero");
+    } else {
+      while (digit()) ++pos_;
+    }
+    bool integral = true;
+    if (pos_ < in_.size() && in_[pos_] == '.') {
+      integral = false;
+      ++pos_;
+      if (!digit()) return Fail("invalid number: expected a digit after '.'");
+      while (digit()) ++pos_;
+    }
+    if (pos_ < in_.size() && (in_[pos_] == 'e' || in_[pos_] == 'E')) {
+      integral = false;
+      ++pos_;
+      if (pos_ < in_.size() && (in_[pos_] == '+' || in_[pos_] == '-')) ++pos_;
+      if (!digit()) return Fail("invalid number: expected a digit in the exponent");
+      while (digit()) ++pos_;
+    }
+    std::string text(in_.substr(start, pos_ - start));
+    if (integral) {
+      int64_t i;
+      auto r = std::from_chars(text.data(), text.data() + text.size(), i);
+      if (r.ec == std::errc() && r.ptr == text.data() + text.size()) {
+        *out = Value(i);
+        return true;
+      }
+    }
+    // strtod rather than from_chars: it rounds underflow to zero instead of failing.
+    errno = 0;
+    double d = std::strtod(text.c_str(), nullptr);
+    if (std::isinf(d)) {
+      pos_ = start;
+      return Fail("number out of range");
+    }
+    *out = Value(d);
+    return true;
+  }
+
+  std::string_view in_;
+  size_t pos_ = 0;
+  std::string error_;
+  size_t error_pos_ = 0;
+};
+
+// ---- encoding ----
+
+// Per-byte action in a JSON string: 0 = copy, 'u' = \u00XX, else the letter after '\'.
+constexpr auto kEscape = [] {
+  std::array<char, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = 'u';
+  t['\b'] = 'b';
+  t['\f'] = 'f';
+  t['\n'] = 'n';
+  t['\r'] = 'r';
+  t['\t'] = 't';
+  t['"'] = '"';
+  t['\\'] = '\\';
+  return t;
+}();
+
+// Whether any of the 8 bytes needs escaping or is non-ASCII (exact "any"
+// tests; see Bit Twiddling Hacks, "determine if a word has a byte less than n").
+inline bool HasSpecialByte(uint64_t w) {
+  constexpr uint64_t k01 = 0x0101010101010101ull, k80 = 0x8080808080808080ull;
+  uint64_t below_space = (w - k01 * 0x20) & ~w;
+  uint64_t q = w ^ (k01 * '"');
+  uint64_t quote = (q - k01) & ~q;
+  uint64_t b = w ^ (k01 * '\\');
+  uint64_t backslash = (b - k01) & ~b;
+  return ((below_space | quote | backslash | w) & k80) != 0;
+}
+
+// Writes into a std::string through a raw pointer: the string is sized to its
+// capacity up front and trimmed at the end, so each write is a bounds check and
+// a store instead of an append call.
+class JsonWriter {
+ public:
+  // Writes after out's current content, or over it when `overwrite` (which
+  // saves zero-filling the old bytes on resize).
+  JsonWriter(std::string* out, std::string* scratch, bool overwrite) : out_(out), scratch_(scratch) {
+    len_ = overwrite ? 0 : out_->size();
+    if (out_->size() < out_->capacity()) out_->resize(out_->capacity());
+    data_ = out_->data();
+    cap_ = out_->size();
+  }
+  void Finish() { out_->resize(len_); }
+
+  bool Write(const Value& v) {
+    switch (v.type()) {
+      case ValueType::kNull: Put("null", 4); return true;
+      case ValueType::kBool: v.as_bool() ? Put("true", 4) : Put("false", 5); return true;
+      case ValueType::kInt: {
+        char* p = Reserve(24);
+        len_ = static_cast<size_t>(std::to_chars(p, p + 24, v.as_int()).ptr - data_);
+        return true;
+      }
+      case ValueType::kDouble: return WriteDouble(v.as_double());
+      case ValueType::kDecimal:
+        scratch_->clear();
+        v.as_decimal().AppendTo(*scratch_);
+        Put(scratch_->data(), scratch_->size());
+        return true;
+      case ValueType::kString: return WriteString(v.as_string());
+      case ValueType::kBytes: {
+        const std::string& b = v.as_bytes().data;
+        char* p = Reserve(Base64Length(b.size()) + 2);
+        *p++ = '"';
+        p = Base64Encode(b, p);
+        *p++ = '"';
+        len_ = static_cast<size_t>(p - data_);
+        return true;
+      }
+      case ValueType::kArray: {
+        const Array& a = v.as_array();
+        PutChar('[');
+        for (size_t i = 0; i < a.size(); ++i) {
+          if (i > 0) PutChar(',');
+          if (!Write(a[i])) {
+            path_.push_back("[" + std::to_string(i) + "]");
+            return false;
+          }
+        }
+        PutChar(']');
+        return true;
+      }
+      case ValueType::kObject: {
+        PutChar('{');
+        bool first = true;
+        for (const auto& [k, fv] : v.as_object()) {
+          if (!first) PutChar(',');
+          first = false;
+          if (!WriteString(k)) {
+            path_.push_back("." + k);
+            error_ = "field name is not valid UTF-8";
+            return false;
+          }
+          PutChar(':');
+          if (!Write(fv)) {
+            path_.push_back("." + k);
+            return false;
+          }
+        }
+        PutChar('}');
+        return true;
+      }
+    }
+    return true;
+  }
+
+  // "value at 'payload.amount': <error>" (or just the error at the top level).
+  std::string ErrorMessage() const {
+    std::string path;
+    for (auto it = path_.rbegin(); it != path_.rend(); ++it) path += *it;
+    if (!path.empty() && path[0] == '.') path.erase(0, 1);
+    if (path.empty()) return error_;
+    return "value at '" + path + "': " + error_;
+  }
+
+ private:
+  char* Reserve(size_t n) {
+    if (cap_ - len_ < n) Grow(n);
+    return data_ + len_;
+  }
+  void Grow(size_t n) {
+    out_->resize(std::max(cap_ * 2, len_ + n + 64));
+    out_->resize(out_->capacity());
+    data_ = out_->data();
+    cap_ = out_->size();
+  }
+  void Put(const char* s, size_t n) {
+    char* p = Reserve(n);
+    std::memcpy(p, s, n);
+    len_ += n;
+  }
+  void PutChar(char c) {
+    char* p = Reserve(1);
+    *p = c;
+    ++len_;
+  }
+
+  bool WriteDouble(double d) {
+    if (!std::isfinite(d)) {
+      error_ =
+          std::isnan(d) ? "NaN cannot be encoded as JSON" : "an infinite double cannot be encoded as JSON";
+      return false;
+    }
+    char* p = Reserve(32);
+    char* end = std::to_chars(p, p + 30, d).ptr;
+    // Keep integral doubles doubles on the way back: 3.0 -> "3.0", not "3".
+    if (std::find_if(p, end, [](char c) { return c == '.' || c == 'e'; }) == end) {
+      *end++ = '.';
+      *end++ = '0';
+    }
+    len_ = static_cast<size_t>(end - data_);
+    return true;
+  }
+
+  bool WriteString(std::string_view s) {
+    char* p = Reserve(s.size() * 6 + 2);  // worst case: every byte as \u00XX
+    *p++ = '"';
+    const char* in = s.data();
+    const char* const end = in + s.size();
+    bool non_ascii = false;
+    auto put = [&](unsigned char c) {
+      char e = kEscape[c];
+      if (e == 0) {
+        *p++ = static_cast<char>(c);
+        non_ascii |= c >= 0x80;
+      } else if (e == 'u') {
+        static constexpr char kHex[] = "0123456789abcdef";
+        std::memcpy(p, "\\u00", 4);
+        p[4] = kHex[c >> 4];
+        p[5] = kHex[c & 0xF];
+        p += 6;
+      } else {
+        p[0] = '\\';
+        p[1] = e;
+        p += 2;
+      }
+    };
+    while (end - in >= 8) {
+      uint64_t w;
+      std::memcpy(&w, in, 8);
+      if (!HasSpecialByte(w)) {
+        std::memcpy(p, in, 8);
+        p += 8;
+        in += 8;
+        continue;
+      }
+      for (int i = 0; i < 8; ++i) put(static_cast<unsigned char>(*in++));
+    }
+    while (in < end) put(static_cast<unsigned char>(*in++));
+    *p++ = '"';
+    len_ = static_cast<size_t>(p - data_);
+    if (non_ascii && !simdjson::validate_utf8(s.data(), s.size())) {
+      error_ = "string is not valid UTF-8";
+      return false;
+    }
+    return true;
+  }
+
+  std::string* out_;
+  std::string* scratch_;
+  char* data_ = nullptr;
+  size_t len_ = 0;
+  size_t cap_ = 0;
+  std::vector<std::string> path_;  // filled innermost-first, only on error
+  std::string error_;
+};
+
+}  // namespace
+
+struct JsonCodec::Parser {
+  simdjson::dom::parser dom;
+};
+
+JsonCodec::JsonCodec() : parser_(std::make_unique<Parser>()) {}
+JsonCodec::~JsonCodec() = default;
+
+const std::string& JsonCodec::name() const {
+  static const std::string kName = "json";
+  return kName;
+}
+
+Result<Value> JsonCodec::Decode(std::string_view bytes) {
+  simdjson::dom::element root;
+  // realloc_if_needed: simdjson copies the payload into its own padded buffer,
+  // reused across calls (Kafka's buffers have no SIMDJSON_PADDING slack).
+  simdjson::error_code err = parser_->dom.parse(bytes.data(), bytes.size(), true).get(root);
+  if (!err) return FromElement(root);
+
+  SlowJsonParser slow(bytes);
+  Value v;
+  if (slow.Parse(&v)) {
+    // Valid JSON simdjson cannot hold (integers beyond 64 bits): the slow
+    // parser's result stands. Any other disagreement is simdjson's call.
+    if (err == simdjson::NUMBER_ERROR) return v;
+    return Status::Invalid(std::string("invalid JSON: ") + simdjson::error_message(err));
+  }
+  return Status::Invalid("invalid JSON at byte " + std::to_string(slow.error_offset()) + ": " + slow.error() +
+                         " (" + simdjson::error_message(err) + ")");
+}
+
+Status JsonCodec::Encode(const Value& v, std::string* out) {
+  JsonWriter w(out, &scratch_, /*overwrite=*/true);
+  if (!w.Write(v)) {
+    out->clear();
+    return Status::Invalid("cannot encode as JSON: " + w.ErrorMessage());
+  }
+  w.Finish();
+  return Status::Ok();
+}
+
+Status AppendJson(const Value& v, std::string* out) {
+  std::string scratch;
+  JsonWriter w(out, &scratch, /*overwrite=*/false);
+  bool ok = w.Write(v);
+  w.Finish();
+  if (!ok) return Status::Invalid("cannot encode as JSON: " + w.ErrorMessage());
+  return Status::Ok();
+}
+
+}  // namespace topo

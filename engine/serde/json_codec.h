@@ -1,0 +1,51 @@
+#pragma once
+// JsonCodec: the 'json' codec, JSON text <-> Value.
+//
+// Decode (simdjson's DOM parser, runtime-dispatched to the CPU's SIMD kernel):
+//   integers -> int (int64); integers above int64 -> double; numbers with a
+//   fraction or exponent -> double; strings -> string; objects -> object in
+//   document order; arrays -> array. The whole payload must be one JSON value
+//   (surrounding whitespace allowed) in valid UTF-8. Malformed input is an
+//   InvalidArgument status with simdjson's error text and the byte offset of
+//   the first error. Duplicate keys are kept as they come (JSON allows them;
+//   Object::Find returns the first).
+//
+// Encode: compact JSON, byte-exact deterministic (fields in object order, no
+// spaces). int as written; double in its shortest round-trip form, with ".0"
+// added to integral values so they decode as double again; NaN and infinities
+// are errors (JSON cannot hold them); decimal as a JSON number with exactly its
+// digits ("16.50"); bytes as a base64 string; strings escaped per RFC 8259
+// (quote, backslash, control characters), other UTF-8 written as is. A string
+// that is not valid UTF-8 is an error (the output would not be JSON). Errors
+// name the path of the offending value ("payload.amount", "items[2]").
+//
+// Thread-safety: NOT thread-safe (keeps the parser and its buffers between calls).
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engine/serde/codec.h"
+
+namespace topo {
+
+class JsonCodec final : public Codec {
+ public:
+  JsonCodec();
+  ~JsonCodec() override;
+
+  Result<Value> Decode(std::string_view bytes) override;
+  Status Encode(const Value& v, std::string* out) override;
+  const std::string& name() const override;
+
+ private:
+  struct Parser;  // keeps simdjson.h out of this header
+  std::unique_ptr<Parser> parser_;
+  std::string scratch_;  // reused for decimal text while encoding
+};
+
+// Appends the JSON encoding of v to *out (the encoder JsonCodec uses, for
+// callers that build larger documents). On error *out may hold partial output.
+Status AppendJson(const Value& v, std::string* out);
+
+}  // namespace topo

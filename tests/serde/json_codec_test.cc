@@ -1,0 +1,270 @@
+#include "engine/serde/json_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+namespace topo {
+namespace {
+
+class JsonCodecTest : public ::testing::Test {
+ protected:
+  Value Decode(std::string_view s) {
+    auto r = codec_.Decode(s);
+    EXPECT_TRUE(r.ok()) << s << ": " << r.status().ToString();
+    return r.ok() ? *r : Value();
+  }
+  std::string Encode(const Value& v) {
+    std::string out;
+    Status s = codec_.Encode(v, &out);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return out;
+  }
+  Status DecodeError(std::string_view s) {
+    auto r = codec_.Decode(s);
+    EXPECT_FALSE(r.ok()) << "decoded '" << s << "' as " << (r.ok() ? r->DebugString() : "");
+    return r.status();
+  }
+  JsonCodec codec_;
+};
+
+constexpr std::string_view kEnvelope =
+    R"({"deal_id":"d-000042","event_type":"DealStatusChanged","from_status":"PENDING","to_status":"FUNDED",)"
+    R"("payload":{"amount":"125.50","currency":"TON","recipient_id":"u-1234"},"timestamp":"2025-01-15T10:30:00.000Z"})";
+
+TEST_F(JsonCodecTest, Name) { EXPECT_EQ(codec_.name(), "json"); }
+
+TEST_F(JsonCodecTest, DecodesTypesAndFieldOrder) {
+  Value v = Decode(R"({"z":1,"a":-2.5,"m":"x","b":true,"n":null,"arr":[1,"two",false,{}],"o":{"k":[]}})");
+  ASSERT_TRUE(v.is_object());
+  const Object& o = v.as_object();
+  ASSERT_EQ(o.size(), 7u);
+  std::vector<std::string> keys;
+  for (const auto& [k, _] : o) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"z", "a", "m", "b", "n", "arr", "o"}));
+  EXPECT_TRUE(v.Get("z")->is_int());
+  EXPECT_EQ(v.Get("z")->as_int(), 1);
+  EXPECT_TRUE(v.Get("a")->is_double());
+  EXPECT_EQ(v.Get("a")->as_double(), -2.5);
+  EXPECT_EQ(v.Get("m")->as_string(), "x");
+  EXPECT_EQ(v.Get("b")->as_bool(), true);
+  EXPECT_TRUE(v.Get("n")->is_null());
+  const Array& arr = v.Get("arr")->as_array();
+  ASSERT_EQ(arr.size(), 4u);
+  EXPECT_EQ(arr[1].as_string(), "two");
+  EXPECT_TRUE(arr[3].is_object());
+  EXPECT_TRUE(v.Get("o")->Get("k")->is_array());
+}
+
+TEST_F(JsonCodecTest, DecodesScalarRootsAndWhitespace) {
+  EXPECT_EQ(Decode("42").as_int(), 42);
+  EXPECT_EQ(Decode("  \"hi\"\n").as_string(), "hi");
+  EXPECT_TRUE(Decode(" null ").is_null());
+  EXPECT_EQ(Decode("[ 1 , 2 ]").as_array().size(), 2u);
+  EXPECT_TRUE(Decode("1.0").is_double());
+  EXPECT_TRUE(Decode("1e2").is_double());
+  EXPECT_EQ(Decode("1e2").as_double(), 100.0);
+}
+
+TEST_F(JsonCodecTest, BigIntegers) {
+  EXPECT_EQ(Decode("9223372036854775807").as_int(), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(Decode("-9223372036854775808").as_int(), std::numeric_limits<int64_t>::min());
+  Value u = Decode("18446744073709551615");  // uint64 max: beyond int64 -> double
+  ASSERT_TRUE(u.is_double());
+  EXPECT_EQ(u.as_double(), 18446744073709551615.0);
+  Value above = Decode("9223372036854775808");
+  ASSERT_TRUE(above.is_double());
+  // Beyond 64 bits simdjson refuses; the slow path keeps the (valid) JSON as double.
+  Value huge = Decode(R"({"id":123456789012345678901234567890})");
+  ASSERT_TRUE(huge.Get("id")->is_double());
+  EXPECT_EQ(huge.Get("id")->as_double(), 1.2345678901234568e29);
+  ASSERT_TRUE(Decode("-99999999999999999999").is_double());
+  EXPECT_FALSE(codec_.Decode("1e400").ok());  // out of double range
+}
+
+TEST_F(JsonCodecTest, DecodesEscapesAndUtf8) {
+  Value v = Decode(R"(["a\"b\\c\/d\n\t\r\b\f", "\u00e9\u20ac\ud83d\ude00", "é€😀", "\u0000x"])");
+  const Array& a = v.as_array();
+  EXPECT_EQ(a[0].as_string(), "a\"b\\c/d\n\t\r\b\f");
+  EXPECT_EQ(a[1].as_string(), "é€😀");
+  EXPECT_EQ(a[2].as_string(), "é€😀");
+  EXPECT_EQ(a[3].as_string(), std::string("\0x", 2));
+}
+
+TEST_F(JsonCodecTest, MalformedInputIsAnErrorWithOffset) {
+  Status s = DecodeError("");
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("empty"), std::string::npos) << s.message();
+
+  s = DecodeError(R"({"a":1,"b":)");  // truncated
+  EXPECT_NE(s.message().find("at byte 11"), std::string::npos) << s.message();
+
+  s = DecodeError(R"({"a":1} x)");  // trailing garbage
+  EXPECT_NE(s.message().find("at byte 8"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("after the JSON value"), std::string::npos) << s.message();
+
+  s = DecodeError("{\"a\":\"\xff\"}");  // invalid UTF-8 inside a string
+  EXPECT_NE(s.message().find("at byte 6"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("UTF-8"), std::string::npos) << s.message();
+
+  s = DecodeError(R"([1,,2])");
+  EXPECT_NE(s.message().find("at byte 3"), std::string::npos) << s.message();
+
+  s = DecodeError(R"({"a" 1})");
+  EXPECT_NE(s.message().find("at byte 5"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("':'"), std::string::npos) << s.message();
+
+  for (const char* bad :
+       {" ",   "{",       "[",    "\"abc",   "nul",        "tru",  "01",       "-",           "1.",
+        ".5",  "+1",      "[1]]", "{'a':1}", "{\"a\":1,}", "[1,]", "\"a\\x\"", "\"\\ud800\"", "\"tab\there\"",
+        "NaN", "Infinity"}) {
+    auto r = codec_.Decode(bad);
+    EXPECT_FALSE(r.ok()) << "'" << bad << "' decoded as " << (r.ok() ? r->DebugString() : "");
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+      EXPECT_NE(r.status().message().find("invalid JSON"), std::string::npos) << r.status().message();
+    }
+  }
+}
+
+TEST_F(JsonCodecTest, DeepNestingIsAnErrorNotACrash) {
+  std::string deep(100000, '[');
+  EXPECT_FALSE(codec_.Decode(deep).ok());
+  std::string closed = std::string(5000, '[') + std::string(5000, ']');
+  EXPECT_FALSE(codec_.Decode(closed).ok());
+}
+
+TEST_F(JsonCodecTest, ParserIsReusedAcrossPayloadSizes) {
+  std::string big = "[";
+  for (int i = 0; i < 10000; ++i) big += (i ? ",\"" : "\"") + std::to_string(i) + "\"";
+  big += "]";
+  EXPECT_EQ(Decode(big).as_array().size(), 10000u);
+  EXPECT_EQ(Decode("[1]").as_array().size(), 1u);
+  EXPECT_FALSE(codec_.Decode("[1").ok());
+  EXPECT_EQ(Decode(kEnvelope).Get("payload")->Get("currency")->as_string(), "TON");
+}
+
+TEST_F(JsonCodecTest, EncodesCompactInObjectOrder) {
+  Object o;
+  o.Append("z", Value(int64_t{1}));
+  o.Append("a", Value("x"));
+  o.Append("n", Value());
+  o.Append("b", Value(false));
+  o.Append("arr", Value(Array{Value(1), Value(2.5), Value(Array{})}));
+  o.Append("o", Value(Object{}));
+  EXPECT_EQ(Encode(Value(std::move(o))), R"({"z":1,"a":"x","n":null,"b":false,"arr":[1,2.5,[]],"o":{}})");
+}
+
+TEST_F(JsonCodecTest, EncodeRoundTripsTheEnvelopeByteExactly) {
+  Value v = Decode(kEnvelope);
+  EXPECT_EQ(Encode(v), kEnvelope);
+  // The output buffer is reused: a shorter payload after a longer one.
+  std::string out;
+  ASSERT_TRUE(codec_.Encode(v, &out).ok());
+  ASSERT_TRUE(codec_.Encode(Value(7), &out).ok());
+  EXPECT_EQ(out, "7");
+}
+
+TEST_F(JsonCodecTest, EncodesNumbers) {
+  EXPECT_EQ(Encode(Value(std::numeric_limits<int64_t>::min())), "-9223372036854775808");
+  EXPECT_EQ(Encode(Value(16.49)), "16.49");
+  EXPECT_EQ(Encode(Value(0.1 + 0.2)), "0.30000000000000004");
+  EXPECT_EQ(Encode(Value(3.0)), "3.0");  // stays a double when read back
+  EXPECT_EQ(Encode(Value(-0.0)), "-0.0");
+  EXPECT_EQ(Encode(Value(1e21)), "1e+21");
+  EXPECT_EQ(Encode(Value(1.5e-7)), "1.5e-07");
+  EXPECT_TRUE(Decode(Encode(Value(3.0))).is_double());
+  EXPECT_EQ(Decode(Encode(Value(1.5e-7))).as_double(), 1.5e-7);
+}
+
+TEST_F(JsonCodecTest, EncodesDecimalsWithTheirExactDigits) {
+  EXPECT_EQ(Encode(Value(*Decimal::Parse("16.50"))), "16.50");
+  EXPECT_EQ(Encode(Value(*Decimal::Parse("-0.05"))), "-0.05");
+  EXPECT_EQ(Encode(Value(*Decimal::Parse("12345678901234567890.123456789012345678"))),
+            "12345678901234567890.123456789012345678");
+  Object o;
+  o.Append("amount", Value(*Decimal::Parse("125.50")));
+  EXPECT_EQ(Encode(Value(std::move(o))), R"({"amount":125.50})");
+}
+
+TEST_F(JsonCodecTest, NonFiniteDoublesAreErrorsNamingThePath) {
+  std::string out = "stale";
+  Status s = codec_.Encode(Value(std::numeric_limits<double>::quiet_NaN()), &out);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("NaN"), std::string::npos);
+  EXPECT_TRUE(out.empty());
+
+  Object inner;
+  inner.Append("rate", Value(Array{Value(1.0), Value(std::numeric_limits<double>::infinity())}));
+  Object outer;
+  outer.Append("payload", Value(std::move(inner)));
+  s = codec_.Encode(Value(std::move(outer)), &out);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("'payload.rate[1]'"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("infinite"), std::string::npos) << s.message();
+}
+
+TEST_F(JsonCodecTest, EscapesStrings) {
+  EXPECT_EQ(Encode(Value("say \"hi\"\\")), R"("say \"hi\"\\")");
+  EXPECT_EQ(Encode(Value("a\nb\tc\rd\be\ff")), R"("a\nb\tc\rd\be\ff")");
+  EXPECT_EQ(Encode(Value(std::string("\x01\x1f\0", 3))), R"("\u0001\u001f\u0000")");
+  EXPECT_EQ(Encode(Value("/ stays / and \x7f stays")), "\"/ stays / and \x7f stays\"");
+  EXPECT_EQ(Encode(Value("é€😀 passthrough")), "\"é€😀 passthrough\"");
+  // Long strings take the 8-bytes-at-a-time path; escapes at every position.
+  std::string s;
+  std::string want = "\"";
+  for (int i = 0; i < 40; ++i) {
+    s += "abcdefg"[i % 7];
+    want += "abcdefg"[i % 7];
+    if (i % 5 == 0) {
+      s += '"';
+      want += "\\\"";
+    }
+  }
+  want += '"';
+  EXPECT_EQ(Encode(Value(s)), want);
+  EXPECT_EQ(Decode(Encode(Value(s))).as_string(), s);
+  Object o;
+  o.Append("k\"ey", Value(1));
+  EXPECT_EQ(Encode(Value(std::move(o))), R"({"k\"ey":1})");
+}
+
+TEST_F(JsonCodecTest, InvalidUtf8StringsAreEncodeErrors) {
+  std::string out;
+  Status s = codec_.Encode(Value(std::string("ok \xc3 broken")), &out);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("UTF-8"), std::string::npos);
+  Object o;
+  o.Append("name", Value(std::string("\xff\xfe")));
+  s = codec_.Encode(Value(std::move(o)), &out);
+  EXPECT_NE(s.message().find("'name'"), std::string::npos) << s.message();
+}
+
+TEST_F(JsonCodecTest, EncodesBytesAsBase64) {
+  EXPECT_EQ(Encode(Value(Bytes{"hello"})), R"("aGVsbG8=")");
+  EXPECT_EQ(Encode(Value(Bytes{std::string("\0\xff\x10", 3)})), R"("AP8Q")");
+  EXPECT_EQ(Encode(Value(Bytes{""})), R"("")");
+}
+
+TEST_F(JsonCodecTest, RoundTripsAnythingItDecodes) {
+  for (std::string_view doc :
+       {std::string_view(kEnvelope), std::string_view(R"([[],{},[{"a":[null,true]}],""])"),
+        std::string_view(R"({"n":-12,"d":0.5,"e":1e+300,"s":"\u0001"})")}) {
+    Value v = Decode(doc);
+    std::string once = Encode(v);
+    Value again = Decode(once);
+    EXPECT_TRUE(v.Equals(again)) << doc;
+    EXPECT_EQ(Encode(again), once) << doc;
+  }
+}
+
+TEST(AppendJson, AppendsAfterExistingContent) {
+  std::string out = "key=";
+  ASSERT_TRUE(AppendJson(Value(Array{Value(1), Value("a")}), &out).ok());
+  EXPECT_EQ(out, R"(key=[1,"a"])");
+}
+
+}  // namespace
+}  // namespace topo
