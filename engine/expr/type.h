@@ -16,9 +16,11 @@ namespace topo::expr {
 struct Type {
   enum class Kind { kAny, kNull, kBool, kInt, kDouble, kDecimal, kString, kBytes, kArray, kObject };
   Kind kind = Kind::kAny;
-  std::shared_ptr<const Type> element;                          // kArray: element type (null = any)
+  std::shared_ptr<const Type> element;                        // kArray: element type (null = any)
   std::shared_ptr<const std::map<std::string, Type>> fields;  // kObject: known fields (null = none known)
-  bool open = true;                                             // kObject: may have unknown fields
+  bool open = true;                                           // kObject: may have unknown fields
+  // kObject: the schema's name for messages ("checkout.PaymentEvent"); may be empty.
+  std::string name;
 
   static Type Any() { return Type{}; }
   static Type Of(Kind k) {
@@ -31,7 +33,8 @@ struct Type {
 
   bool is_any() const { return kind == Kind::kAny; }
   bool is_numeric() const { return kind == Kind::kInt || kind == Kind::kDouble || kind == Kind::kDecimal; }
-  // "any", "int", "object{deal_id: string, ...}", "array<string>".
+  // "any", "int", "object{deal_id: string, ...}", "array<string>"; a named
+  // object prints its name ("checkout.PaymentEvent").
   std::string ToString() const;
 };
 
