@@ -263,8 +263,12 @@ class Checker {
     for (auto& c : n->children) types.push_back(Visit(c.get()));
     const FunctionDef* fn = FindFunction(n->name);
     if (fn == nullptr) {
-      std::string msg = "unknown function '" + n->name + "'" + DidYouMean(n->name, FunctionNames());
-      if (scope_.Find(n->name) >= 0) msg += " ('" + n->name + "' is a variable, not a function)";
+      std::string msg = "unknown function '" + n->name + "'";
+      if (scope_.Find(n->name) >= 0) {
+        msg += " ('" + n->name + "' is a variable, not a function)";
+      } else {
+        msg += DidYouMean(n->name, FunctionNames());
+      }
       Error(n->offset, std::move(msg));
       return Type::Any();
     }

@@ -673,7 +673,9 @@ class Builder {
   }
 
   NodePtr Make(const Ast& n, std::vector<NodePtr> k) {
-    const int at = n.offset;
+    // Access never fails, so an access node's column only shows up in "expected a
+    // bool" messages, which should point at the start of the operand.
+    const int at = n.kind == AstKind::kField || n.kind == AstKind::kIndex ? n.start : n.offset;
     switch (n.kind) {
       case AstKind::kLiteral: return std::make_unique<ConstNode>(at, n.literal);
       case AstKind::kVar: return std::make_unique<VarNode>(at, n.slot);
