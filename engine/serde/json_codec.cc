@@ -13,6 +13,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "engine/serde/base64.h"
 
 namespace topo {
@@ -375,6 +379,58 @@ inline bool HasSpecialByte(uint64_t w) {
   return ((below_space | quote | backslash | w) & k80) != 0;
 }
 
+// Whether any byte of a or b needs escaping or is non-ASCII.
+inline bool HasSpecialByte2(uint64_t a, uint64_t b) {
+#if defined(__SSE2__)
+  // Signed compare: bytes >= 0x80 are negative, so "< 0x20" flags them too.
+  const __m128i v = _mm_set_epi64x(static_cast<int64_t>(b), static_cast<int64_t>(a));
+  const __m128i m = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+      _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+  return _mm_movemask_epi8(m) != 0;
+#else
+  return HasSpecialByte(a) || HasSpecialByte(b);
+#endif
+}
+
+// Copies n (0..16) bytes to out if none needs escaping or is non-ASCII, else
+// copies nothing and returns false. Two overlapping word loads cover any n
+// without a byte loop and without touching memory outside the n bytes.
+inline bool CopyUpTo16IfPlain(const char* in, size_t n, char* out) {
+  constexpr uint64_t kPlain = 0x2020202020202020ull;  // spaces: need no escape
+  uint64_t a, b;
+  if (n >= 8) {
+    std::memcpy(&a, in, 8);
+    std::memcpy(&b, in + n - 8, 8);
+  } else if (n >= 4) {
+    uint32_t x, y;
+    std::memcpy(&x, in, 4);
+    std::memcpy(&y, in + n - 4, 4);
+    a = x | (uint64_t{y} << 32);
+    b = kPlain;
+  } else if (n > 0) {
+    a = (kPlain << 24) | static_cast<unsigned char>(in[0]) |
+        (uint64_t{static_cast<unsigned char>(in[n / 2])} << 8) |
+        (uint64_t{static_cast<unsigned char>(in[n - 1])} << 16);
+    b = kPlain;
+  } else {
+    return true;
+  }
+  if (HasSpecialByte2(a, b)) return false;
+  if (n >= 8) {
+    std::memcpy(out, &a, 8);
+    std::memcpy(out + n - 8, &b, 8);
+  } else if (n >= 4) {
+    std::memcpy(out, in, 4);
+    std::memcpy(out + n - 4, in + n - 4, 4);
+  } else {
+    out[0] = in[0];
+    out[n / 2] = in[n / 2];
+    out[n - 1] = in[n - 1];
+  }
+  return true;
+}
+
 // Writes into a std::string through a raw pointer: the string is sized to its
 // capacity up front and trimmed at the end, so each write is a bounds check and
 // a store instead of an append call.
@@ -500,7 +556,22 @@ class JsonWriter {
     return true;
   }
 
+  // The common case inline: a short string with nothing to escape.
   bool WriteString(std::string_view s) {
+    const size_t n = s.size();
+    if (n <= 16) {
+      char* p = Reserve(18);
+      if (CopyUpTo16IfPlain(s.data(), n, p + 1)) {
+        p[0] = '"';
+        p[n + 1] = '"';
+        len_ += n + 2;
+        return true;
+      }
+    }
+    return WriteStringSlow(s);
+  }
+
+  bool WriteStringSlow(std::string_view s) {
     char* p = Reserve(s.size() * 6 + 2);  // worst case: every byte as \u00XX
     *p++ = '"';
     const char* in = s.data();
@@ -523,18 +594,20 @@ class JsonWriter {
         p += 2;
       }
     };
-    while (end - in >= 8) {
-      uint64_t w;
-      std::memcpy(&w, in, 8);
-      if (!HasSpecialByte(w)) {
-        std::memcpy(p, in, 8);
-        p += 8;
-        in += 8;
+    while (end - in > 16) {
+      if (CopyUpTo16IfPlain(in, 16, p)) {
+        p += 16;
+        in += 16;
         continue;
       }
-      for (int i = 0; i < 8; ++i) put(static_cast<unsigned char>(*in++));
+      for (int i = 0; i < 16; ++i) put(static_cast<unsigned char>(*in++));
     }
-    while (in < end) put(static_cast<unsigned char>(*in++));
+    const size_t rest = static_cast<size_t>(end - in);
+    if (CopyUpTo16IfPlain(in, rest, p)) {
+      p += rest;
+    } else {
+      while (in < end) put(static_cast<unsigned char>(*in++));
+    }
     *p++ = '"';
     len_ = static_cast<size_t>(p - data_);
     if (non_ascii && !simdjson::validate_utf8(s.data(), s.size())) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 
@@ -229,6 +230,48 @@ TEST_F(JsonCodecTest, EscapesStrings) {
   Object o;
   o.Append("k\"ey", Value(1));
   EXPECT_EQ(Encode(Value(std::move(o))), R"({"k\"ey":1})");
+}
+
+// A byte-at-a-time escaper, the reference for the word-at-a-time one.
+std::string ReferenceQuote(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+TEST_F(JsonCodecTest, EscapingMatchesAReferenceAtEveryLengthAndPosition) {
+  const std::string specials[] = {"\"", "\\", "\n", std::string(1, '\0'), "\x1f", "é", "€", "😀", "\x7f"};
+  for (size_t len = 0; len <= 40; ++len) {
+    std::string plain;
+    for (size_t i = 0; i < len; ++i) plain += static_cast<char>('a' + i % 26);
+    ASSERT_EQ(Encode(Value(plain)), ReferenceQuote(plain)) << len;
+    for (size_t pos = 0; pos < len; ++pos) {
+      for (const std::string& sp : specials) {
+        std::string s = plain;
+        s.replace(pos, 1, sp);
+        ASSERT_EQ(Encode(Value(s)), ReferenceQuote(s)) << "len " << len << " pos " << pos;
+        ASSERT_EQ(Decode(Encode(Value(s))).as_string(), s);
+      }
+    }
+  }
 }
 
 TEST_F(JsonCodecTest, InvalidUtf8StringsAreEncodeErrors) {
