@@ -209,6 +209,8 @@ class ConstNode final : public Node {
  public:
   ConstNode(int offset, Value v) : Node(offset), v_(std::move(v)) {}
   const Value& EvalRef(EvalCtx&, Value&) const override { return v_; }
+  bool EvalBool(EvalCtx& ctx) const override { return v_.is_bool() ? v_.as_bool() : Node::EvalBool(ctx); }
+  bool bool_native() const override { return v_.is_bool(); }
   const Value* constant() const override { return &v_; }
 
  private:
@@ -530,43 +532,34 @@ class CondNode final : public Node {
   bool EvalBool(EvalCtx& ctx) const override {
     return c_->EvalBool(ctx) ? a_->EvalBool(ctx) : b_->EvalBool(ctx);
   }
+  bool bool_native() const override { return a_->bool_native() && b_->bool_native(); }
 
  private:
   NodePtr c_, a_, b_;
 };
 
-class CallNode final : public Node {
+// Eager function call. Split from CallNodeN so the builder can inspect a call
+// (for the lower(x) == 'k' rewrite) without knowing its arity.
+class CallNode : public Node {
  public:
-  // Up to this many arguments are evaluated into stack scratch values.
-  static constexpr int kInlineArgs = 4;
-
   CallNode(int offset, const FunctionDef* fn, std::vector<NodePtr> args)
-      : Node(offset), fn_(fn), args_(std::move(args)) {}
-
-  const Value& EvalRef(EvalCtx& ctx, Value& scratch) const override {
-    const int n = static_cast<int>(args_.size());
-    if (n <= kInlineArgs) {
-      Value s[kInlineArgs];
-      const Value* argv[kInlineArgs];
-      return Run(ctx, scratch, s, argv);
-    }
-    std::vector<Value> s(n);
-    std::vector<const Value*> argv(n);
-    return Run(ctx, scratch, s.data(), argv.data());
+      : Node(offset), fn_(fn), args_(std::move(args)) {
+    for (size_t i = 0; i < args_.size(); ++i) kinds_.push_back(fn_->ArgKinds(static_cast<int>(i)));
   }
+  const FunctionDef* fn() const { return fn_; }
+  size_t num_args() const { return args_.size(); }
+  NodePtr ReleaseArg(size_t i) { return std::move(args_[i]); }
 
- private:
+ protected:
+  // Evaluates the arguments into `s` and calls the function; `s` and `argv` hold
+  // one entry per argument.
   const Value& Run(EvalCtx& ctx, Value& out, Value* s, const Value** argv) const {
     const int n = static_cast<int>(args_.size());
     for (int i = 0; i < n; ++i) {
       const Value& v = args_[i]->EvalRef(ctx, s[i]);
       if (ctx.failed) return NullValue();
       if (v.is_null() && fn_->null_in_null_out) return NullValue();
-      if ((fn_->ArgKinds(i) & KindBit(v.type())) == 0) {
-        Fail(ctx, std::string(fn_->name) + ": argument " + std::to_string(i + 1) + " must be " +
-                      DescribeKinds(fn_->ArgKinds(i)) + ", got " + TypeName(v));
-        return NullValue();
-      }
+      if ((kinds_[i] & KindBit(v.type())) == 0) return ArgError(ctx, i, v);
       argv[i] = &v;
     }
     std::string err;
@@ -577,8 +570,81 @@ class CallNode final : public Node {
     return out;
   }
 
+ private:
+  const Value& ArgError(EvalCtx& ctx, int i, const Value& v) const {
+    Fail(ctx, std::string(fn_->name) + ": argument " + std::to_string(i + 1) + " must be " +
+                  DescribeKinds(kinds_[i]) + ", got " + TypeName(v));
+    return NullValue();
+  }
+
   const FunctionDef* fn_;
   std::vector<NodePtr> args_;
+  std::vector<KindMask> kinds_;
+};
+
+// N arguments evaluated into exactly N stack scratch values; N < 0: any number, on the heap.
+template <int N>
+class CallNodeN final : public CallNode {
+ public:
+  using CallNode::CallNode;
+  const Value& EvalRef(EvalCtx& ctx, Value& scratch) const override {
+    if constexpr (N >= 0) {
+      Value s[N > 0 ? N : 1];
+      const Value* argv[N > 0 ? N : 1];
+      return Run(ctx, scratch, s, argv);
+    } else {
+      std::vector<Value> s(num_args());
+      std::vector<const Value*> argv(num_args());
+      return Run(ctx, scratch, s.data(), argv.data());
+    }
+  }
+};
+
+NodePtr MakeCall(int at, const FunctionDef* fn, std::vector<NodePtr> args) {
+  switch (args.size()) {
+    case 0: return std::make_unique<CallNodeN<0>>(at, fn, std::move(args));
+    case 1: return std::make_unique<CallNodeN<1>>(at, fn, std::move(args));
+    case 2: return std::make_unique<CallNodeN<2>>(at, fn, std::move(args));
+    case 3: return std::make_unique<CallNodeN<3>>(at, fn, std::move(args));
+    case 4: return std::make_unique<CallNodeN<4>>(at, fn, std::move(args));
+    default: return std::make_unique<CallNodeN<-1>>(at, fn, std::move(args));
+  }
+}
+
+// `lower(x) == 'k'` / `upper(x) == 'k'` (or !=): compares case-folded bytes in
+// place instead of building the folded string. Same results and errors as the
+// unfused form: null x gives "not equal", a non-string x is lower's error.
+class CaseFoldEqConstNode final : public BoolNode {
+ public:
+  CaseFoldEqConstNode(int call_offset, const FunctionDef* fn, bool upper, bool negate, NodePtr x,
+                      std::string k)
+      : BoolNode(call_offset), fn_(fn), upper_(upper), negate_(negate), x_(std::move(x)), k_(std::move(k)) {}
+  bool EvalBool(EvalCtx& ctx) const override {
+    Value s;
+    const Value& v = x_->EvalRef(ctx, s);
+    if (ctx.failed) return false;
+    bool eq = false;
+    if (v.is_string()) {
+      const std::string& str = v.as_string();
+      eq = str.size() == k_.size();
+      for (size_t i = 0; eq && i < str.size(); ++i) eq = Fold(str[i]) == k_[i];
+    } else if (!v.is_null()) {
+      Fail(ctx, std::string(fn_->name) + ": argument 1 must be string, got " + TypeName(v));
+      return false;
+    }
+    return eq != negate_;
+  }
+
+ private:
+  char Fold(char c) const {
+    if (upper_) return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+
+  const FunctionDef* fn_;
+  bool upper_, negate_;
+  NodePtr x_;
+  std::string k_;
 };
 
 class ArrayNode final : public Node {
@@ -702,7 +768,7 @@ class Builder {
           case FunctionDef::Special::kCoalesce: return std::make_unique<CoalesceNode>(at, std::move(k));
           case FunctionDef::Special::kNone: break;
         }
-        return std::make_unique<CallNode>(at, n.fn, std::move(k));
+        return MakeCall(at, n.fn, std::move(k));
       case AstKind::kArray: return std::make_unique<ArrayNode>(at, std::move(k));
       case AstKind::kObject: return std::make_unique<ObjectNode>(at, n.keys, std::move(k));
     }
@@ -722,12 +788,25 @@ class Builder {
     return std::make_unique<CondNode>(at, std::move(c), std::move(a), std::move(b));
   }
 
+  // lower(x) == 'k' and upper(x) == 'k' as one node; nullptr when `call` is not that shape.
+  static NodePtr CaseFold(bool negate, NodePtr& call, NodePtr& k) {
+    const Value* kv = k->constant();
+    auto* c = dynamic_cast<CallNode*>(call.get());
+    if (kv == nullptr || !kv->is_string() || c == nullptr || c->num_args() != 1) return nullptr;
+    const std::string_view name = c->fn()->name;
+    if (name != "lower" && name != "upper") return nullptr;
+    return std::make_unique<CaseFoldEqConstNode>(c->column() - 1, c->fn(), name == "upper", negate,
+                                                 c->ReleaseArg(0), kv->as_string());
+  }
+
   static NodePtr MakeBinary(const Ast& n, NodePtr l, NodePtr r) {
     const int at = n.offset;
     switch (n.op) {
       case Tok::kEqEq:
       case Tok::kBangEq: {
         const bool neg = n.op == Tok::kBangEq;
+        if (NodePtr fused = CaseFold(neg, l, r)) return fused;
+        if (NodePtr fused = CaseFold(neg, r, l)) return fused;
         if (const Value* k = r->constant()) return std::make_unique<EqConstNode>(at, neg, std::move(l), *k);
         if (const Value* k = l->constant()) return std::make_unique<EqConstNode>(at, neg, std::move(r), *k);
         return std::make_unique<EqNode>(at, neg, std::move(l), std::move(r));

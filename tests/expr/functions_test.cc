@@ -65,21 +65,24 @@ class FunctionsTest : public ::testing::Test {
 TEST_F(FunctionsTest, Strings) {
   EXPECT_EQ(V("lower('DealFunded')"), Value("dealfunded"));
   EXPECT_EQ(V("upper(value.s)"), Value("  HELLO WORLD  "));
-  EXPECT_EQ(V("lower('\xc3\x89t\xc3\xa9')"), Value("\xc3\x89t\xc3\xa9"));  // ASCII only: bytes above 0x7F untouched
+  EXPECT_EQ(V("lower('\xc3\x89t\xc3\xa9')"),
+            Value("\xc3\x89t\xc3\xa9"));  // ASCII only: bytes above 0x7F untouched
   EXPECT_EQ(V("trim(value.s)"), Value("Hello World"));
   EXPECT_EQ(V("trim(' \\t\\n ')"), Value(""));
   EXPECT_EQ(V("contains(value.s, 'World')"), Value(true));
   EXPECT_EQ(V("contains(value.s, 'world')"), Value(false));
   EXPECT_EQ(V("contains(value.arr, 2)"), Value(true));
   EXPECT_EQ(V("contains(value.arr, 9)"), Value(false));
-  EXPECT_EQ(E("contains(value.s, 1)"), "column 1: contains: argument 2 must be string when argument 1 is a string, got int");
+  EXPECT_EQ(E("contains(value.s, 1)"),
+            "column 1: contains: argument 2 must be string when argument 1 is a string, got int");
   EXPECT_EQ(V("starts_with(trim(value.s), 'Hell')"), Value(true));
   EXPECT_EQ(V("ends_with(trim(value.s), 'World')"), Value(true));
   EXPECT_EQ(V("ends_with('a', 'abc')"), Value(false));
   EXPECT_EQ(V("split(value.csv, ',')"), J(R"(["a", "b", "", "c"])"));
   EXPECT_EQ(V("split('a--b', '--')"), J(R"(["a", "b"])"));
   EXPECT_EQ(V("split('', ',')"), J(R"([""])"));
-  EXPECT_EQ(V("concat('a', 1, 2.5, true, null, value.dec, [1], {x: 'y'})"), Value("a12.5true16.485[1]{\"x\":\"y\"}"));
+  EXPECT_EQ(V("concat('a', 1, 2.5, true, null, value.dec, [1], {x: 'y'})"),
+            Value("a12.5true16.485[1]{\"x\":\"y\"}"));
   EXPECT_EQ(V("concat()"), Value(""));
   EXPECT_EQ(V("concat(value.nul)"), Value(""));
   EXPECT_EQ(V("substr('abcdef', 2)"), Value("cdef"));
@@ -113,13 +116,33 @@ TEST_F(FunctionsTest, Strings) {
   EXPECT_EQ(V("string(value.bytes)"), Value("\"YWJj\""));
 }
 
+TEST_F(FunctionsTest, CaseFoldedComparisonsBehaveLikeTheFunctions) {
+  // lower(x) == 'k' is evaluated without building the lowered string; results
+  // and errors must match the plain function call.
+  value_.MutableObject().Set("ev", Value("DealFunded"));
+  EXPECT_EQ(V("lower(value.ev) == 'dealfunded'"), Value(true));
+  EXPECT_EQ(V("'dealfunded' == lower(value.ev)"), Value(true));
+  EXPECT_EQ(V("lower(value.ev) == 'DealFunded'"), Value(false));
+  EXPECT_EQ(V("lower(value.ev) != 'dealfunded'"), Value(false));
+  EXPECT_EQ(V("lower(value.ev) == 'dealfunde'"), Value(false));
+  EXPECT_EQ(V("upper(value.ev) == 'DEALFUNDED'"), Value(true));
+  EXPECT_EQ(V("upper(value.ev) != 'DEALFUNDEd'"), Value(true));
+  EXPECT_EQ(V("lower(value.missing) == 'x'"), Value(false));
+  EXPECT_EQ(V("lower(value.missing) != 'x'"), Value(true));
+  EXPECT_EQ(V("lower(value.missing) == null"), Value(true));
+  EXPECT_EQ(E("lower(value.n) == 'x'"), "column 1: lower: argument 1 must be string, got int");
+  EXPECT_EQ(E("value.flag && upper(value.n) != 'x'"), "column 15: upper: argument 1 must be string, got int");
+  EXPECT_EQ(V("lower('ABC') == 'abc'"), Value(true));  // folded to a constant
+}
+
 TEST_F(FunctionsTest, NullInNullOut) {
-  for (const char* src : {"lower(value.missing)", "upper(value.nul)", "trim(value.missing)", "split(value.missing, ',')",
-                          "substr(value.missing, 1)", "string(value.missing)", "decimal(value.missing)",
-                          "round(value.missing, 2)", "int(value.missing)", "abs(value.missing)",
-                          "parse_time(value.missing)", "format_time(value.missing)", "ms(value.missing)",
-                          "hash(value.missing)", "partition_of(value.missing, 3)", "keys(value.missing)",
-                          "parse_json(value.missing)", "min(value.missing, 1)", "contains(value.missing, 'x')"}) {
+  for (const char* src :
+       {"lower(value.missing)", "upper(value.nul)", "trim(value.missing)", "split(value.missing, ',')",
+        "substr(value.missing, 1)", "string(value.missing)", "decimal(value.missing)",
+        "round(value.missing, 2)", "int(value.missing)", "abs(value.missing)", "parse_time(value.missing)",
+        "format_time(value.missing)", "ms(value.missing)", "hash(value.missing)",
+        "partition_of(value.missing, 3)", "keys(value.missing)", "parse_json(value.missing)",
+        "min(value.missing, 1)", "contains(value.missing, 'x')"}) {
     EXPECT_EQ(V(src), Value()) << src;
   }
   EXPECT_EQ(V("lower(value.missing) == 'x'"), Value(false));
@@ -127,7 +150,8 @@ TEST_F(FunctionsTest, NullInNullOut) {
 
 TEST_F(FunctionsTest, ArgumentKindsAreCheckedAtRunTime) {
   EXPECT_EQ(E("lower(value.n)"), "column 1: lower: argument 1 must be string, got int");
-  EXPECT_EQ(E("decimal(value.flag)"), "column 1: decimal: argument 1 must be int, double, decimal or string, got bool");
+  EXPECT_EQ(E("decimal(value.flag)"),
+            "column 1: decimal: argument 1 must be int, double, decimal or string, got bool");
   EXPECT_EQ(E("keys(value.arr)"), "column 1: keys: argument 1 must be object, got array");
   EXPECT_EQ(E("format(value.nul)"), "column 1: format: argument 1 must be string, got null");
 }
@@ -154,15 +178,17 @@ TEST_F(FunctionsTest, Round) {
   EXPECT_EQ(V("round(decimal('1.5'), 4)").as_decimal().ToString(), "1.5000");
   EXPECT_EQ(V("round(value.dec)").as_decimal().ToString(), "16");
   EXPECT_EQ(V("round(decimal(value.amount) * decimal('0.01'), 2)").as_decimal().ToString(), "0.16");
-  EXPECT_EQ(V("round(value.d, 2)"), Value(2.68));  // through the shortest decimal form: 2.675 -> 2.68 (half even)
+  EXPECT_EQ(V("round(value.d, 2)"),
+            Value(2.68));  // through the shortest decimal form: 2.675 -> 2.68 (half even)
   EXPECT_EQ(V("round(value.d, 2, 'down')"), Value(2.67));
   EXPECT_EQ(V("round(value.nd)"), Value(-2.0));  // half_even
   EXPECT_EQ(V("round(value.nd, 0, 'half_up')"), Value(-3.0));
   EXPECT_EQ(V("round(value.n, 2)"), Value(7));
   EXPECT_EQ(E("round(value.dec, value.neg)"), "column 1: round: scale must be 0..36, got -7");
-  EXPECT_EQ(E("round(value.dec, 2, value.s)"),
-            "column 1: round: unknown rounding mode '  Hello World  ' (expected half_even, half_up, half_down, up, "
-            "down, ceiling or floor)");
+  EXPECT_EQ(
+      E("round(value.dec, 2, value.s)"),
+      "column 1: round: unknown rounding mode '  Hello World  ' (expected half_even, half_up, half_down, up, "
+      "down, ceiling or floor)");
 }
 
 TEST_F(FunctionsTest, NumberConversions) {
@@ -218,16 +244,19 @@ TEST_F(FunctionsTest, Time) {
   EXPECT_EQ(V("ms('2h')"), Value(7200000));
   EXPECT_EQ(V("ms('1d')"), Value(86400000));
   EXPECT_EQ(V("ms('1h30m')"), Value(5400000));
-  EXPECT_EQ(E("parse_time(value.bad)"), "column 1: parse_time: not an ISO-8601 time (expected YYYY-MM-DD): '12x'");
-  EXPECT_EQ(E("truncate_time(value.ts, value.bad)"),
-            "column 1: truncate_time: unknown time unit '12x' (use second, minute, hour, day, month or year)");
-  EXPECT_EQ(E("ms(value.bad)"), "column 1: ms: bad duration '12x' (expected a unit; use e.g. 250ms, 1s, 5m, 2h, 1d, 1h30m)");
+  EXPECT_EQ(E("parse_time(value.bad)"),
+            "column 1: parse_time: not an ISO-8601 time (expected YYYY-MM-DD): '12x'");
+  EXPECT_EQ(
+      E("truncate_time(value.ts, value.bad)"),
+      "column 1: truncate_time: unknown time unit '12x' (use second, minute, hour, day, month or year)");
+  EXPECT_EQ(E("ms(value.bad)"),
+            "column 1: ms: bad duration '12x' (expected a unit; use e.g. 250ms, 1s, 5m, 2h, 1d, 1h30m)");
 }
 
 TEST_F(FunctionsTest, Hashing) {
   EXPECT_EQ(V("hash('foobar')"), Value(-790332482));
   EXPECT_EQ(V("hash('21')"), Value(-973932308));
-  EXPECT_EQ(V("hash(21)"), Value(-973932308));  // non-strings hash their JSON text
+  EXPECT_EQ(V("hash(21)"), Value(-973932308));          // non-strings hash their JSON text
   EXPECT_EQ(V("hash(value.bytes)"), Value(479470107));  // bytes hash raw: same as 'abc'
   EXPECT_EQ(V("partition_of('21', 12)"), Value(int64_t{PartitionForKey("21", 12)}));
   EXPECT_EQ(V("partition_of('foobar', 1)"), Value(0));
@@ -237,7 +266,8 @@ TEST_F(FunctionsTest, Hashing) {
     EXPECT_GE(p.as_int(), 0);
     EXPECT_LT(p.as_int(), 7);
   }
-  EXPECT_EQ(E("partition_of('x', value.neg)"), "column 1: partition_of: partition count must be 1..2147483647, got -7");
+  EXPECT_EQ(E("partition_of('x', value.neg)"),
+            "column 1: partition_of: partition count must be 1..2147483647, got -7");
 }
 
 TEST_F(FunctionsTest, Misc) {
@@ -259,9 +289,11 @@ TEST_F(FunctionsTest, Misc) {
   EXPECT_EQ(V("json(value.missing)"), Value("null"));
   EXPECT_EQ(V("json('a\"b')"), Value("\"a\\\"b\""));
   EXPECT_EQ(V("json(value.dec)"), Value("16.485"));
-  EXPECT_EQ(V("parse_json('{\"a\": [1, 2.5, \"x\", null, true]}')"), J(R"({"a": [1, 2.5, "x", null, true]})"));
+  EXPECT_EQ(V("parse_json('{\"a\": [1, 2.5, \"x\", null, true]}')"),
+            J(R"({"a": [1, 2.5, "x", null, true]})"));
   EXPECT_EQ(V("parse_json(json(value.obj))"), value_.as_object().Find("obj") ? *value_.Get("obj") : Value());
-  EXPECT_EQ(E("parse_json(value.bad + '{bad')"), "column 1: parse_json: invalid JSON at offset 2: trailing characters");
+  EXPECT_EQ(E("parse_json(value.bad + '{bad')"),
+            "column 1: parse_json: invalid JSON at offset 2: trailing characters");
 }
 
 TEST_F(FunctionsTest, UuidAndNowAreFreshEachTime) {
@@ -275,7 +307,7 @@ TEST_F(FunctionsTest, UuidAndNowAreFreshEachTime) {
     const std::string& s = u.as_string();
     ASSERT_EQ(s.size(), 36u) << s;
     EXPECT_EQ(s[8], '-');
-    EXPECT_EQ(s[14], '4');  // version 4
+    EXPECT_EQ(s[14], '4');                                                           // version 4
     EXPECT_TRUE(s[19] == '8' || s[19] == '9' || s[19] == 'a' || s[19] == 'b') << s;  // RFC 4122 variant
     seen.insert(s);
   }
@@ -287,11 +319,13 @@ TEST_F(FunctionsTest, UuidAndNowAreFreshEachTime) {
 
 TEST_F(FunctionsTest, FunctionNamesListsTheLibrary) {
   auto names = FunctionNames();
-  for (const char* n : {"lower", "upper", "trim", "contains", "starts_with", "ends_with", "split", "concat", "substr",
-                        "len", "format", "replace", "string", "decimal", "round", "int", "double", "abs", "min",
-                        "max", "floor", "ceil", "parse_time", "format_time", "truncate_time", "ms", "hash",
-                        "partition_of", "coalesce", "if", "is_null", "type_of", "keys", "values", "uuid", "now",
-                        "json", "parse_json"}) {
+  for (const char* n :
+       {"lower",    "upper",      "trim",        "contains",      "starts_with", "ends_with", "split",
+        "concat",   "substr",     "len",         "format",        "replace",     "string",    "decimal",
+        "round",    "int",        "double",      "abs",           "min",         "max",       "floor",
+        "ceil",     "parse_time", "format_time", "truncate_time", "ms",          "hash",      "partition_of",
+        "coalesce", "if",         "is_null",     "type_of",       "keys",        "values",    "uuid",
+        "now",      "json",       "parse_json"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
   }
 }

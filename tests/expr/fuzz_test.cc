@@ -30,11 +30,31 @@ const char* const kSeeds[] = {
 };
 
 const char* const kTokens[] = {
-    "value", "key", "headers", "timestamp", ".", "[", "]", "(", ")", "{", "}", ",", ":", "?", "??", "!", "+",
-    "-", "*", "/", "%", "<", "<=", ">", ">=", "==", "!=", "&&", "||", "in", "null", "true", "false", "0", "1",
-    "-1", "2.5", "1e308", "9223372036854775807", "'s'", "\"q\"", "'\\u00e9'", "'\\", "'", "\"", "lower",
-    "decimal", "round", "concat", "format", "'{}'", "parse_time", "ms", "uuid", "now", "coalesce", "if",
-    "amount", "n", "s", "arr", "obj", " ", "\t", "\n", "=", "&", "|", "#", "@", "\\", "\xc3\xa9", "\xff",
+    "value",      "key",      "headers",
+    "timestamp",  ".",        "[",
+    "]",          "(",        ")",
+    "{",          "}",        ",",
+    ":",          "?",        "??",
+    "!",          "+",        "-",
+    "*",          "/",        "%",
+    "<",          "<=",       ">",
+    ">=",         "==",       "!=",
+    "&&",         "||",       "in",
+    "null",       "true",     "false",
+    "0",          "1",        "-1",
+    "2.5",        "1e308",    "9223372036854775807",
+    "'s'",        "\"q\"",    "'\\u00e9'",
+    "'\\",        "'",        "\"",
+    "lower",      "decimal",  "round",
+    "concat",     "format",   "'{}'",
+    "parse_time", "ms",       "uuid",
+    "now",        "coalesce", "if",
+    "amount",     "n",        "s",
+    "arr",        "obj",      " ",
+    "\t",         "\n",       "=",
+    "&",          "|",        "#",
+    "@",          "\\",       "\xc3\xa9",
+    "\xff",
 };
 
 class FuzzTest : public ::testing::Test {
@@ -47,7 +67,8 @@ class FuzzTest : public ::testing::Test {
                                           {"s", Type::Of(Type::Kind::kString)},
                                           {"arr", Type::ArrayOf(Type::Of(Type::Kind::kInt))}},
                                          false);
-    auto v = ParseJson(R"({"to_status": "FUNDED", "amount": 250, "deal_id": "d-42", "event_type": "DealFunded",
+    auto v =
+        ParseJson(R"({"to_status": "FUNDED", "amount": 250, "deal_id": "d-42", "event_type": "DealFunded",
         "payload": {"amount": "16.49"}, "items": [{"price": 3}], "tags": ["vip"], "n": 3, "d": 1.5,
         "flag": true, "s": "a,b,c", "arr": [1, 2, 3], "obj": {"x": 1}})");
     value_ = *v;

@@ -1,8 +1,8 @@
+#include "engine/expr/time.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
-
-#include "engine/expr/time.h"
 
 namespace topo::expr {
 namespace {
@@ -67,14 +67,20 @@ TEST(TimeTest, RejectsMalformed) {
   EXPECT_EQ(Bad("2025-1-15"), "not an ISO-8601 time (expected YYYY-MM-DD): '2025-1-15'");
   EXPECT_EQ(Bad("2025-13-01"), "not an ISO-8601 time (month out of range): '2025-13-01'");
   EXPECT_EQ(Bad("2025-04-31"), "not an ISO-8601 time (day out of range): '2025-04-31'");
-  EXPECT_EQ(Bad("2025-01-15T24:00:00Z"), "not an ISO-8601 time (time of day out of range): '2025-01-15T24:00:00Z'");
+  EXPECT_EQ(Bad("2025-01-15T24:00:00Z"),
+            "not an ISO-8601 time (time of day out of range): '2025-01-15T24:00:00Z'");
   EXPECT_EQ(Bad("2025-01-15T10:60Z"), "not an ISO-8601 time (time of day out of range): '2025-01-15T10:60Z'");
   EXPECT_EQ(Bad("2025-01-15T10"), "not an ISO-8601 time (expected HH:MM): '2025-01-15T10'");
-  EXPECT_EQ(Bad("2025-01-15X10:30"), "not an ISO-8601 time (expected 'T' after the date): '2025-01-15X10:30'");
-  EXPECT_EQ(Bad("2025-01-15T10:30:00.Z"), "not an ISO-8601 time (expected fraction digits): '2025-01-15T10:30:00.Z'");
-  EXPECT_EQ(Bad("2025-01-15T10:30:00ZZ"), "not an ISO-8601 time (unexpected text after 'Z'): '2025-01-15T10:30:00ZZ'");
-  EXPECT_EQ(Bad("2025-01-15T10:30:00+2:00"), "not an ISO-8601 time (expected offset hours): '2025-01-15T10:30:00+2:00'");
-  EXPECT_EQ(Bad("2025-01-15T10:30:00+19:00"), "not an ISO-8601 time (offset out of range): '2025-01-15T10:30:00+19:00'");
+  EXPECT_EQ(Bad("2025-01-15X10:30"),
+            "not an ISO-8601 time (expected 'T' after the date): '2025-01-15X10:30'");
+  EXPECT_EQ(Bad("2025-01-15T10:30:00.Z"),
+            "not an ISO-8601 time (expected fraction digits): '2025-01-15T10:30:00.Z'");
+  EXPECT_EQ(Bad("2025-01-15T10:30:00ZZ"),
+            "not an ISO-8601 time (unexpected text after 'Z'): '2025-01-15T10:30:00ZZ'");
+  EXPECT_EQ(Bad("2025-01-15T10:30:00+2:00"),
+            "not an ISO-8601 time (expected offset hours): '2025-01-15T10:30:00+2:00'");
+  EXPECT_EQ(Bad("2025-01-15T10:30:00+19:00"),
+            "not an ISO-8601 time (offset out of range): '2025-01-15T10:30:00+19:00'");
   EXPECT_EQ(Bad("2025-01-15T10:30:00 UTC"),
             "not an ISO-8601 time (expected 'Z' or a +HH:MM offset): '2025-01-15T10:30:00 UTC'");
   EXPECT_EQ(Bad("1736937000000"), "not an ISO-8601 time (expected YYYY-MM-DD): '1736937000000'");
@@ -138,7 +144,8 @@ TEST(TimeTest, Durations) {
   EXPECT_EQ(*ParseDuration("1h30m"), 5400000);
   EXPECT_EQ(*ParseDuration("1m500ms"), 60500);
   EXPECT_EQ(*ParseDuration("0s"), 0);
-  for (const char* bad : {"", "5", "m", "1x", "1 s", "-1s", "1.5s", "99999999999999999999d", "1s ", "200000000000d"})
+  for (const char* bad :
+       {"", "5", "m", "1x", "1 s", "-1s", "1.5s", "99999999999999999999d", "1s ", "200000000000d"})
     EXPECT_FALSE(ParseDuration(bad).ok()) << bad;
 }
 
