@@ -1,12 +1,16 @@
 #include "cli/common.h"
 
+#include <algorithm>
+
 #include "engine/serde/codec.h"
 
 namespace topo::cli {
 
 void LoadFlags::AddTo(CLI::App* cmd) {
-  cmd->add_option("--ext-str", ext_str, "External string variable for std.extVar, as name=value (repeatable)");
-  cmd->add_option("--ext-code", ext_code, "External Jsonnet code variable for std.extVar, as name=code (repeatable)");
+  cmd->add_option("--ext-str", ext_str,
+                  "External string variable for std.extVar, as name=value (repeatable)");
+  cmd->add_option("--ext-code", ext_code,
+                  "External Jsonnet code variable for std.extVar, as name=code (repeatable)");
   cmd->add_option("-J,--jpath", jpath, "Extra directory to search for Jsonnet imports (repeatable)");
 }
 
@@ -45,6 +49,9 @@ Compiled LoadAndCompile(const std::string& file, const plan::LoadOptions& option
   }
   c.loaded = std::make_unique<plan::LoadedTopology>(*loaded);
   auto compiled = runtime::CompiledTopology::Compile(std::move(loaded).value(), &c.diagnostics);
+  // Report in file order, as a reader scans the file.
+  std::stable_sort(c.diagnostics.begin(), c.diagnostics.end(),
+                   [](const plan::Diagnostic& a, const plan::Diagnostic& b) { return a.line < b.line; });
   if (!compiled.ok()) {
     c.exit_code = kExitFailure;
     if (c.diagnostics.empty()) c.diagnostics.push_back({file, 0, "", compiled.status().message()});

@@ -3,7 +3,6 @@
 // common flags, and the exit codes of DESIGN §9.
 
 #include <CLI/CLI.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,7 +29,7 @@ struct Compiled {
   int exit_code = kExitOk;  // kExitUsage: did not load; kExitFailure: did not validate
   plan::Diagnostics diagnostics;
   std::shared_ptr<const runtime::CompiledTopology> topology;  // null unless it compiled
-  std::unique_ptr<plan::LoadedTopology> loaded;  // set when it loaded (even if invalid)
+  std::unique_ptr<plan::LoadedTopology> loaded;               // set when it loaded (even if invalid)
   std::string load_error;
 };
 

@@ -48,7 +48,8 @@ std::vector<std::pair<std::string, std::string>> Params(const plan::Node& n) {
   if (e.has_retry()) {
     std::string d;
     for (const auto& x : e.retry().delays()) d += (d.empty() ? "" : ",") + x;
-    add("onError", "retry [" + d + "]" + (e.retry().then().has_dlq() ? " then dlq " + e.retry().then().dlq() : ""));
+    add("onError",
+        "retry [" + d + "]" + (e.retry().then().has_dlq() ? " then dlq " + e.retry().then().dlq() : ""));
   }
   return p;
 }
@@ -69,8 +70,10 @@ std::string Id(const std::string& s) {  // mermaid/dot-safe identifier
 std::string Esc(const std::string& s) {  // for quoted labels
   std::string out;
   for (char c : s) {
-    if (c == '"') out += "#quot;";
-    else out += c;
+    if (c == '"')
+      out += "#quot;";
+    else
+      out += c;
   }
   return out;
 }
@@ -137,8 +140,10 @@ void Mermaid(const runtime::CompiledTopology& t) {
       std::printf("  N_%s -. on error .-> T_%s\n", Id(cn.id).c_str(), Id(d).c_str());
     }
     for (const auto& [child, port] : cn.readers) {
-      if (ports[port].empty()) std::printf("  N_%s --> N_%s\n", Id(cn.id).c_str(), Id(child).c_str());
-      else std::printf("  N_%s -->|%s| N_%s\n", Id(cn.id).c_str(), Esc(ports[port]).c_str(), Id(child).c_str());
+      if (ports[port].empty())
+        std::printf("  N_%s --> N_%s\n", Id(cn.id).c_str(), Id(child).c_str());
+      else
+        std::printf("  N_%s -->|%s| N_%s\n", Id(cn.id).c_str(), Esc(ports[port]).c_str(), Id(child).c_str());
     }
   }
   for (const auto& s : topics) std::printf("  T_%s[(\"%s\")]\n", Id(s).c_str(), Esc(s).c_str());
@@ -157,7 +162,8 @@ void Dot(const runtime::CompiledTopology& t) {
     std::printf("  subgraph cluster_%d {\n    label=\"sub-topology %d (%d tasks)\";\n", sub.id, sub.id,
                 sub.partitions);
     for (const auto& id : sub.nodes)
-      std::printf("    \"n:%s\" [label=\"%s\\n%s\", shape=box];\n", id.c_str(), id.c_str(), t.node(id)->type.c_str());
+      std::printf("    \"n:%s\" [label=\"%s\\n%s\", shape=box];\n", id.c_str(), id.c_str(),
+                  t.node(id)->type.c_str());
     std::printf("  }\n");
   }
   for (const auto& cn : t.nodes()) {
@@ -180,7 +186,8 @@ void Dot(const runtime::CompiledTopology& t) {
       std::printf("  \"n:%s\" -> \"n:%s\"%s;\n", cn.id.c_str(), child.c_str(),
                   ports[port].empty() ? "" : (" [label=\"" + ports[port] + "\"]").c_str());
   }
-  for (const auto& s : topics) std::printf("  \"t:%s\" [label=\"%s\", shape=cylinder];\n", s.c_str(), s.c_str());
+  for (const auto& s : topics)
+    std::printf("  \"t:%s\" [label=\"%s\", shape=cylinder];\n", s.c_str(), s.c_str());
   std::printf("}\n");
 }
 
@@ -210,7 +217,8 @@ void Json(const runtime::CompiledTopology& t) {
 }  // namespace
 
 void RegisterDescribe(CLI::App& app, int* exit_code) {
-  auto* cmd = app.add_subcommand("describe", "Show the compiled graph: sub-topologies, nodes, expressions, topics");
+  auto* cmd =
+      app.add_subcommand("describe", "Show the compiled graph: sub-topologies, nodes, expressions, topics");
   struct Args {
     std::string file;
     std::string format = "text";
@@ -235,10 +243,14 @@ void RegisterDescribe(CLI::App& app, int* exit_code) {
       *exit_code = c.exit_code;
       return;
     }
-    if (args->format == "text") Text(*c.topology);
-    else if (args->format == "mermaid") Mermaid(*c.topology);
-    else if (args->format == "dot") Dot(*c.topology);
-    else Json(*c.topology);
+    if (args->format == "text")
+      Text(*c.topology);
+    else if (args->format == "mermaid")
+      Mermaid(*c.topology);
+    else if (args->format == "dot")
+      Dot(*c.topology);
+    else
+      Json(*c.topology);
     *exit_code = kExitOk;
   });
 }

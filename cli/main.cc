@@ -1,6 +1,5 @@
 // topo: the command-line entry point. One file per subcommand under cli/.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "cli/common.h"

@@ -7,8 +7,9 @@
 namespace topo::cli {
 
 void RegisterTest(CLI::App& app, int* exit_code) {
-  auto* cmd = app.add_subcommand(
-      "test", "Run the tests: declared in topologies, in-process; prints 'N passed, N failed' (exit 0 only if all pass)");
+  auto* cmd = app.add_subcommand("test",
+                                 "Run the tests: declared in topologies, in-process; prints 'N passed, N "
+                                 "failed' (exit 0 only if all pass)");
   struct Args {
     std::vector<std::string> files;
     LoadFlags load;

@@ -6,7 +6,8 @@
 namespace topo::cli {
 
 void RegisterValidate(CLI::App& app, int* exit_code) {
-  auto* cmd = app.add_subcommand("validate", "Compile and check topologies without running them (exit 0 ok, 1 problems, 2 load error)");
+  auto* cmd = app.add_subcommand(
+      "validate", "Compile and check topologies without running them (exit 0 ok, 1 problems, 2 load error)");
   struct Args {
     std::vector<std::string> files;
     std::string format = "text";
@@ -50,11 +51,12 @@ void RegisterValidate(CLI::App& app, int* exit_code) {
       }
       for (const auto& d : c.diagnostics) std::fprintf(stderr, "%s\n", d.ToString().c_str());
       if (c.topology) {
-        for (const auto& w : c.topology->warnings()) std::fprintf(stderr, "warning: %s\n", w.ToString().c_str());
+        for (const auto& w : c.topology->warnings())
+          std::fprintf(stderr, "warning: %s\n", w.ToString().c_str());
         const auto& g = c.topology->graph();
-        std::printf("%s: ok (topology '%s': %zu nodes, %zu sub-topologies, %zu topics, %d tests)\n", file.c_str(),
-                    c.topology->name().c_str(), c.topology->nodes().size(), g.subtopologies.size(),
-                    c.topology->topics().size(), c.topology->proto().tests_size());
+        std::printf("%s: ok (topology '%s': %zu nodes, %zu sub-topologies, %zu topics, %d tests)\n",
+                    file.c_str(), c.topology->name().c_str(), c.topology->nodes().size(),
+                    g.subtopologies.size(), c.topology->topics().size(), c.topology->proto().tests_size());
       } else {
         std::fprintf(stderr, "%s: %zu problem(s)\n", file.c_str(), c.diagnostics.size());
       }

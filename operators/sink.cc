@@ -60,18 +60,19 @@ class SinkOp final : public Operator {
     out.headers = std::move(r.headers);
     if (!k.is_null()) {
       out.key.emplace();
-      RETURN_IF_ERROR(key_codec_->Encode(k, &*out.key).WithContext("key does not encode as " + key_codec_->name()));
+      RETURN_IF_ERROR(
+          key_codec_->Encode(k, &*out.key).WithContext("key does not encode as " + key_codec_->name()));
     }
     if (!v.is_null()) {
       out.value.emplace();
-      RETURN_IF_ERROR(
-          value_codec_->Encode(v, &*out.value).WithContext("value does not encode as " + value_codec_->name()));
+      RETURN_IF_ERROR(value_codec_->Encode(v, &*out.value)
+                          .WithContext("value does not encode as " + value_codec_->name()));
     }
     int32_t p;
     if (partition) {
       if (!partition->is_int() || partition->as_int() < 0 || partition->as_int() >= spec_.partitions)
-        return Status::Invalid("partition expression gave " + partition->DebugString() + ", but '" + spec_.topic +
-                               "' has partitions 0.." + std::to_string(spec_.partitions - 1));
+        return Status::Invalid("partition expression gave " + partition->DebugString() + ", but '" +
+                               spec_.topic + "' has partitions 0.." + std::to_string(spec_.partitions - 1));
       p = static_cast<int32_t>(partition->as_int());
     } else if (out.key) {
       p = expr::PartitionForKey(*out.key, spec_.partitions);

@@ -5,11 +5,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define TOPO_CHECK(cond)                                                                  \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
-      std::fprintf(stderr, "topo: internal check failed: %s at %s:%d\n", #cond, __FILE__, \
-                   __LINE__);                                                             \
-      std::abort();                                                                       \
-    }                                                                                     \
+#define TOPO_CHECK(cond)                                                                             \
+  do {                                                                                               \
+    if (!(cond)) {                                                                                   \
+      std::fprintf(stderr, "topo: internal check failed: %s at %s:%d\n", #cond, __FILE__, __LINE__); \
+      std::abort();                                                                                  \
+    }                                                                                                \
   } while (0)

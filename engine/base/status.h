@@ -77,9 +77,9 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
-    if (std::get<Status>(v_).ok()) std::abort();  // a Result never holds an ok Status
+    if (std::get<Status>(v_).ok()) std::abort();   // a Result never holds an ok Status
   }
   bool ok() const { return v_.index() == 0; }
   const Status& status() const {
@@ -101,10 +101,10 @@ class [[nodiscard]] Result {
 #define TOPO_CONCAT_INNER(a, b) a##b
 #define TOPO_CONCAT(a, b) TOPO_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)              \
-  do {                                     \
-    ::topo::Status _st = (expr);           \
-    if (!_st.ok()) return _st;             \
+#define RETURN_IF_ERROR(expr)    \
+  do {                           \
+    ::topo::Status _st = (expr); \
+    if (!_st.ok()) return _st;   \
   } while (0)
 
 #define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \

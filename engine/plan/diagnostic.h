@@ -10,9 +10,9 @@ namespace topo::plan {
 
 struct Diagnostic {
   std::string file;
-  int line = 0;          // 1-based; 0 when unknown
-  std::string node;      // node id, or empty for topology-level problems
-  std::string message;   // first line is the summary; may continue with source + caret lines
+  int line = 0;         // 1-based; 0 when unknown
+  std::string node;     // node id, or empty for topology-level problems
+  std::string message;  // first line is the summary; may continue with source + caret lines
 
   // "topologies/escrow.jsonnet:14: node 'paid': message".
   std::string ToString() const;

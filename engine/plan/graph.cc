@@ -54,6 +54,7 @@ std::string Hint(const std::string& name, const std::vector<std::string>& candid
 std::vector<std::string> Keys(const auto& map) {
   std::vector<std::string> keys;
   for (const auto& [k, v] : map) keys.push_back(k);
+  std::sort(keys.begin(), keys.end());  // protobuf maps iterate in no fixed order
   return keys;
 }
 
@@ -78,20 +79,25 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
   const std::vector<std::string> topic_names = Keys(t.topics());
   auto check_topic = [&](const std::string& node, const std::string& topic, const char* role) {
     if (!t.topics().count(topic)) {
-      error(node, std::string(role) + " topic '" + topic + "' is not declared in topics" + Hint(topic, topic_names));
+      error(node, std::string(role) + " topic '" + topic + "' is not declared in topics" +
+                      Hint(topic, topic_names));
       return false;
     }
     return true;
   };
 
   Graph g;
+  if (t.nodes().empty()) error("", "topology '" + t.name() + "' has no nodes");
   std::map<std::string, int> indegree;
   UnionFind uf;
-  for (const auto& [id, node] : t.nodes()) {
+  // Iterate in id order: protobuf maps have no fixed order, and diagnostics,
+  // edge order and sub-topology numbers must not change from run to run.
+  for (const auto& id : node_ids) {
     indegree[id] = 0;
     uf.Find(id);
   }
-  for (const auto& [id, node] : t.nodes()) {
+  for (const auto& id : node_ids) {
+    const Node& node = t.nodes().at(id);
     const std::string type = NodeType(node);
     if (type.empty()) {
       error(id, "node has no operator: build it with a topo.libsonnet constructor such as topo.filter(...)");
@@ -117,8 +123,8 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
         continue;
       }
       if (pit->second.has_sink()) {
-        error(id, "input '" + ref + "' is a sink; read its topic with topo.source('" + pit->second.sink().topic() +
-                      "') instead");
+        error(id, "input '" + ref + "' is a sink; read its topic with topo.source('" +
+                      pit->second.sink().topic() + "') instead");
         continue;
       }
       if (!port.empty()) {
@@ -131,7 +137,8 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
         }
       } else if (pit->second.has_branch()) {
         error(id, "input '" + ref + "' is a branch: read one of its outputs, e.g. '" + ref + "." +
-                      (pit->second.branch().cases().empty() ? "default" : pit->second.branch().cases().begin()->first) +
+                      (pit->second.branch().cases().empty() ? "default"
+                                                            : pit->second.branch().cases().begin()->first) +
                       "'");
         continue;
       }
@@ -191,7 +198,8 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
         for (const auto& id : sub.nodes)
           if (t.nodes().at(id).has_source()) node = node.empty() ? id : node;
         error(node, "sources of one sub-topology must be co-partitioned: '" + first_topic + "' has " +
-                        std::to_string(first_parts) + " partitions but '" + topic + "' has " + std::to_string(p));
+                        std::to_string(first_parts) + " partitions but '" + topic + "' has " +
+                        std::to_string(p));
       }
     }
     sub.partitions = std::max(1, first_parts);

@@ -34,7 +34,7 @@ struct Subtopology {
 };
 
 struct Graph {
-  std::vector<std::string> order;                    // all nodes, inputs before their readers
+  std::vector<std::string> order;                     // all nodes, inputs before their readers
   std::map<std::string, std::vector<Edge>> children;  // node id -> readers
   std::vector<Subtopology> subtopologies;
   std::map<std::string, int> subtopology_of;  // node id -> subtopology id

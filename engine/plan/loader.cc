@@ -62,7 +62,8 @@ char* ImportCallback(void* raw_ctx, const char* base, const char* rel, char** fo
     candidates.push_back(rel);
   } else {
     candidates.push_back((std::filesystem::path(base) / rel).string());
-    for (const auto& dir : ctx->options->jpath) candidates.push_back((std::filesystem::path(dir) / rel).string());
+    for (const auto& dir : ctx->options->jpath)
+      candidates.push_back((std::filesystem::path(dir) / rel).string());
   }
   for (const auto& path : candidates) {
     std::string content;
@@ -97,8 +98,8 @@ std::string ExplainUnknownOperator(const LoadedTopology& lt) {
       if (field == "inputs" || field == "on_error") continue;
       if (std::find(known.begin(), known.end(), field) != known.end()) continue;
       int line = lt.NodeLine(id);
-      return lt.file + (line ? ":" + std::to_string(line) : "") + ": node '" + id + "': unknown operator type '" +
-             field + "' (known: " + known_list + ")";
+      return lt.file + (line ? ":" + std::to_string(line) : "") + ": node '" + id +
+             "': unknown operator type '" + field + "' (known: " + known_list + ")";
     }
   }
   return "";
@@ -154,7 +155,8 @@ Result<LoadedTopology> LoadTopologyFromString(const std::string& path, const std
   if (!st.ok()) {
     std::string explained = ExplainUnknownOperator(loaded);
     if (!explained.empty()) return Status::Invalid(explained);
-    return Status::Invalid(path + ": the topology does not fit the plan format (build it with topo.libsonnet's " +
+    return Status::Invalid(path +
+                           ": the topology does not fit the plan format (build it with topo.libsonnet's " +
                            "constructors): " + std::string(st.message()));
   }
   if (loaded.proto.name().empty()) {

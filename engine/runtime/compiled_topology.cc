@@ -32,7 +32,8 @@ Type TypeFromField(const google::protobuf::FieldDescriptor* f, int depth);
 Type TypeFromMessage(const google::protobuf::Descriptor* d, int depth) {
   if (depth > 8) return Type::Any();  // recursive messages: stop describing
   std::map<std::string, Type> fields;
-  for (int i = 0; i < d->field_count(); ++i) fields[d->field(i)->name()] = TypeFromField(d->field(i), depth + 1);
+  for (int i = 0; i < d->field_count(); ++i)
+    fields[d->field(i)->name()] = TypeFromField(d->field(i), depth + 1);
   return Type::ObjectOf(std::move(fields), /*open=*/false);
 }
 
@@ -60,9 +61,9 @@ Type TypeFromField(const google::protobuf::FieldDescriptor* f, int depth) {
 // A JSON topic's declared schema: field -> type name. Closed unless it has "*".
 Result<Type> TypeFromSchema(const google::protobuf::Map<std::string, std::string>& schema) {
   static const std::map<std::string, Type::Kind> kKinds = {
-      {"string", Type::Kind::kString}, {"int", Type::Kind::kInt},         {"double", Type::Kind::kDouble},
-      {"decimal", Type::Kind::kDecimal}, {"bool", Type::Kind::kBool},     {"object", Type::Kind::kObject},
-      {"array", Type::Kind::kArray},   {"bytes", Type::Kind::kBytes},     {"any", Type::Kind::kAny}};
+      {"string", Type::Kind::kString},   {"int", Type::Kind::kInt},     {"double", Type::Kind::kDouble},
+      {"decimal", Type::Kind::kDecimal}, {"bool", Type::Kind::kBool},   {"object", Type::Kind::kObject},
+      {"array", Type::Kind::kArray},     {"bytes", Type::Kind::kBytes}, {"any", Type::Kind::kAny}};
   std::map<std::string, Type> fields;
   bool open = false;
   for (const auto& [name, type] : schema) {
@@ -141,8 +142,10 @@ Result<std::shared_ptr<const CompiledTopology>> CompiledTopology::Compile(plan::
     Type vt = TypeFromCodec(spec.value_codec, ct->protos_);
     if (!topic.schema().empty()) {
       auto st = TypeFromSchema(topic.schema());
-      if (!st.ok()) topo_error("topic '" + name + "': " + st.status().message());
-      else vt = *st;
+      if (!st.ok())
+        topo_error("topic '" + name + "': " + st.status().message());
+      else
+        vt = *st;
     }
     topic_value_types[name] = vt;
     ct->topics_.emplace(name, std::move(spec));
@@ -161,9 +164,10 @@ Result<std::shared_ptr<const CompiledTopology>> CompiledTopology::Compile(plan::
       for (const auto& topic : pn.source().topics()) {
         const TopicSpec* ts = ct->topic(topic);
         std::string kc = pn.source().key().empty() ? (ts ? ts->key_codec : "string") : pn.source().key();
-        Type vt = pn.source().value().empty() && topic_value_types.count(topic)
-                      ? topic_value_types[topic]
-                      : TypeFromCodec(pn.source().value().empty() ? "json" : pn.source().value(), ct->protos_);
+        Type vt =
+            pn.source().value().empty() && topic_value_types.count(topic)
+                ? topic_value_types[topic]
+                : TypeFromCodec(pn.source().value().empty() ? "json" : pn.source().value(), ct->protos_);
         inputs.push_back({TypeFromCodec(kc, ct->protos_), vt});
       }
     } else {
@@ -176,18 +180,21 @@ Result<std::shared_ptr<const CompiledTopology>> CompiledTopology::Compile(plan::
     OperatorFactory factory = Registry::Global().Find(cn.type);
     if (factory == nullptr) {
       if (!cn.type.empty())
-        diags->push_back({lt.file, lt.NodeLine(id), id, "operator '" + cn.type + "' is not available in this build"});
+        diags->push_back(
+            {lt.file, lt.NodeLine(id), id, "operator '" + cn.type + "' is not available in this build"});
     } else {
       CompileContext ctx(lt, id, pn, std::move(inputs), diags, ct->protos_);
       cn.spec = factory(ctx);
       if (cn.spec) out_types[id] = cn.spec->output_type;
     }
     // Retry delays are accepted but not yet applied (the errors issue adds retry topics).
-    for (const plan::ErrorPolicy* p = &pn.on_error(); p != nullptr; p = p->has_retry() ? &p->retry().then() : nullptr) {
+    for (const plan::ErrorPolicy* p = &pn.on_error(); p != nullptr;
+         p = p->has_retry() ? &p->retry().then() : nullptr) {
       if (p->has_retry())
-        ct->warnings_.push_back({lt.file, lt.NodeLine(id), id,
-                                 "retry delays are not applied yet: a failed record goes straight to the retry's "
-                                 "`then` policy"});
+        ct->warnings_.push_back(
+            {lt.file, lt.NodeLine(id), id,
+             "retry delays are not applied yet: a failed record goes straight to the retry's "
+             "`then` policy"});
     }
     ct->node_index_[id] = ct->nodes_.size();
     ct->nodes_.push_back(std::move(cn));

@@ -68,8 +68,9 @@ Status NodeRunner::HandleError(const Status& error) {
   return Status::Aborted("node '" + node_.id + "' (" + node_.type + "): " + error.message() + Position(in));
 }
 
-Result<std::unique_ptr<Task>> Task::Create(const CompiledTopology& topology, int subtopology, Partition partition,
-                                           RecordCollector* collector, const Clock* clock) {
+Result<std::unique_ptr<Task>> Task::Create(const CompiledTopology& topology, int subtopology,
+                                           Partition partition, RecordCollector* collector,
+                                           const Clock* clock) {
   std::unique_ptr<Task> task(new Task(TaskContext(topology, subtopology, partition, collector, clock)));
   std::map<std::string, NodeRunner*> by_id;
   for (const auto& cn : topology.nodes()) {

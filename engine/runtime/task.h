@@ -28,17 +28,21 @@
 namespace topo::runtime {
 
 struct NodeMetrics {
-  uint64_t in = 0;        // records received
-  uint64_t errors = 0;    // records whose processing failed here
-  uint64_t skipped = 0;   // failed and skipped by policy, or dropped by a branch without default
+  uint64_t in = 0;       // records received
+  uint64_t errors = 0;   // records whose processing failed here
+  uint64_t skipped = 0;  // failed and skipped by policy, or dropped by a branch without default
   uint64_t dead_lettered = 0;
 };
 
 class TaskContext {
  public:
-  TaskContext(const CompiledTopology& topology, int subtopology, Partition partition, RecordCollector* collector,
-              const Clock* clock)
-      : topology_(topology), subtopology_(subtopology), partition_(partition), collector_(collector), clock_(clock) {}
+  TaskContext(const CompiledTopology& topology, int subtopology, Partition partition,
+              RecordCollector* collector, const Clock* clock)
+      : topology_(topology),
+        subtopology_(subtopology),
+        partition_(partition),
+        collector_(collector),
+        clock_(clock) {}
 
   const CompiledTopology& topology() const { return topology_; }
   int subtopology() const { return subtopology_; }
@@ -96,8 +100,9 @@ class SourceOperator : public Operator {
 
 class Task {
  public:
-  static Result<std::unique_ptr<Task>> Create(const CompiledTopology& topology, int subtopology, Partition partition,
-                                              RecordCollector* collector, const Clock* clock);
+  static Result<std::unique_ptr<Task>> Create(const CompiledTopology& topology, int subtopology,
+                                              Partition partition, RecordCollector* collector,
+                                              const Clock* clock);
 
   // Pushes one input record of a source topic through the task's graph.
   Status Process(const RawRecord& raw);

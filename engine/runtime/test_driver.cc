@@ -123,7 +123,6 @@ const std::vector<RawRecord>& TestDriver::Written(const std::string& topic) cons
   return it == written_.end() ? kEmpty : it->second;
 }
 
-
 Result<Value> TestDriver::DecodeKey(const RawRecord& r) {
   if (!r.key) return Value();
   return CodecsFor(r.topic).key->Decode(*r.key);

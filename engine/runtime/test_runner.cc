@@ -27,9 +27,11 @@ Value FromProtoValue(const google::protobuf::Value& v) {
       return Value(std::move(a));
     }
     case google::protobuf::Value::kStructValue: {
-      // Struct fields are a map (sorted); order does not matter for comparison.
+      // Struct fields are a protobuf map (no fixed order): sort them so diffs read the same every run.
+      std::map<std::string, const google::protobuf::Value*> sorted;
+      for (const auto& [k, e] : v.struct_value().fields()) sorted[k] = &e;
       Object o;
-      for (const auto& [k, e] : v.struct_value().fields()) o.Append(k, FromProtoValue(e));
+      for (const auto& [k, e] : sorted) o.Append(k, FromProtoValue(*e));
       return Value(std::move(o));
     }
   }
@@ -105,8 +107,8 @@ std::vector<TestCaseResult> RunDeclaredTests(const std::shared_ptr<const Compile
         auto k = driver.DecodeKey(raw);
         auto v = driver.DecodeValue(raw);
         Actual a{k.ok() ? *k : Value("<undecodable key: " + k.status().message() + ">"),
-                 v.ok() ? *v : Value("<undecodable value: " + v.status().message() + ">"), raw.timestamp.value(),
-                 raw.headers};
+                 v.ok() ? *v : Value("<undecodable value: " + v.status().message() + ">"),
+                 raw.timestamp.value(), raw.headers};
         actual[{topic, raw.partition.value()}].push_back(std::move(a));
       }
     }
@@ -124,7 +126,8 @@ std::vector<TestCaseResult> RunDeclaredTests(const std::shared_ptr<const Compile
           continue;
         }
         if (i >= want.size()) {
-          lines += "      #" + std::to_string(i) + " unexpected: " + Describe(got[i].key, got[i].value) + "\n";
+          lines +=
+              "      #" + std::to_string(i) + " unexpected: " + Describe(got[i].key, got[i].value) + "\n";
           continue;
         }
         Value wk = FromProtoValue(want[i]->key()), wv = FromProtoValue(want[i]->value());
@@ -139,7 +142,8 @@ std::vector<TestCaseResult> RunDeclaredTests(const std::shared_ptr<const Compile
           lines += "\n";
         }
       }
-      if (!lines.empty()) report += "    " + tp.first + " partition " + std::to_string(tp.second) + ":\n" + lines;
+      if (!lines.empty())
+        report += "    " + tp.first + " partition " + std::to_string(tp.second) + ":\n" + lines;
     }
     res.passed = report.empty();
     res.report = std::move(report);

@@ -76,8 +76,10 @@ int Cmp(T a, T b) {
 int CompareNumbers(const Value& a, const Value& b) {
   if (a.is_int() && b.is_int()) return Cmp(a.as_int(), b.as_int());
   if (a.is_double() && b.is_double()) return Cmp(a.as_double(), b.as_double());
-  if (a.is_int() && b.is_double()) return Cmp(static_cast<long double>(a.as_int()), (long double)b.as_double());
-  if (a.is_double() && b.is_int()) return Cmp((long double)a.as_double(), static_cast<long double>(b.as_int()));
+  if (a.is_int() && b.is_double())
+    return Cmp(static_cast<long double>(a.as_int()), (long double)b.as_double());
+  if (a.is_double() && b.is_int())
+    return Cmp((long double)a.as_double(), static_cast<long double>(b.as_int()));
   // At least one decimal: compare exactly, through the double's shortest decimal form.
   auto to_dec = [](const Value& v, Decimal* out) -> bool {
     if (v.is_decimal()) {

@@ -45,19 +45,19 @@ struct Bytes {
 class Value {
  public:
   Value() = default;
-  Value(std::nullptr_t) {}  // NOLINT
-  Value(bool b) : v_(b) {}  // NOLINT
-  Value(int v) : v_(int64_t{v}) {}  // NOLINT
-  Value(int64_t v) : v_(v) {}  // NOLINT
-  Value(double v) : v_(v) {}  // NOLINT
-  Value(Decimal v) : v_(v) {}  // NOLINT
-  Value(std::string s) : v_(std::move(s)) {}  // NOLINT
-  Value(std::string_view s) : v_(std::string(s)) {}  // NOLINT
-  Value(const char* s) : v_(std::string(s)) {}  // NOLINT
-  Value(Bytes b) : v_(std::move(b)) {}  // NOLINT
-  Value(Array a);  // NOLINT
-  Value(Object o);  // NOLINT
-  Value(std::shared_ptr<Array> a) : v_(std::move(a)) {}  // NOLINT
+  Value(std::nullptr_t) {}                                // NOLINT
+  Value(bool b) : v_(b) {}                                // NOLINT
+  Value(int v) : v_(int64_t{v}) {}                        // NOLINT
+  Value(int64_t v) : v_(v) {}                             // NOLINT
+  Value(double v) : v_(v) {}                              // NOLINT
+  Value(Decimal v) : v_(v) {}                             // NOLINT
+  Value(std::string s) : v_(std::move(s)) {}              // NOLINT
+  Value(std::string_view s) : v_(std::string(s)) {}       // NOLINT
+  Value(const char* s) : v_(std::string(s)) {}            // NOLINT
+  Value(Bytes b) : v_(std::move(b)) {}                    // NOLINT
+  Value(Array a);                                         // NOLINT
+  Value(Object o);                                        // NOLINT
+  Value(std::shared_ptr<Array> a) : v_(std::move(a)) {}   // NOLINT
   Value(std::shared_ptr<Object> o) : v_(std::move(o)) {}  // NOLINT
 
   ValueType type() const { return static_cast<ValueType>(v_.index()); }

@@ -103,12 +103,12 @@ topo.topology('t', {
 }
 
 TEST(SinkTest, KeyAndValueExpressions) {
-  auto t = Compile(R"(
+  auto t = Compile(R"jsonnet(
 local topo = import 'topo.libsonnet';
 topo.topology('t', {
   topics: { 'in': topo.topic(), out: topo.topic(key='string', value='string') },
   nodes: { src: topo.source('in'), sink: topo.sink('src', 'out', key='value.id', value="concat('id=', value.id)") },
-}))");
+}))jsonnet");
   ASSERT_TRUE(t);
   runtime::TestDriver d(t);
   ASSERT_TRUE(d.Pipe("in", "k", Json(R"({"id":"x"})")).ok());

@@ -72,7 +72,8 @@ TEST(MapTest, DecimalMoneyStaysExact) {
 }
 
 TEST(FlatMapTest, EmitsOneRecordPerItem) {
-  auto t = Compile(Topology("last: topo.flatMap('src', 'value.lines', key='item.sku', value='{sku: item.sku, order: key}'),"));
+  auto t = Compile(Topology(
+      "last: topo.flatMap('src', 'value.lines', key='item.sku', value='{sku: item.sku, order: key}'),"));
   ASSERT_TRUE(t);
   runtime::TestDriver d(t);
   ASSERT_TRUE(d.Pipe("in", "o-1", Json(R"({"lines":[{"sku":"A"},{"sku":"B"}]})")).ok());
@@ -135,8 +136,9 @@ topo.topology('t', {
 }
 
 TEST(MergeTest, ForwardsBothInputs) {
-  auto t = Compile(Topology(
-      "l: topo.filter('src', 'value.n < 5'), r: topo.filter('src', 'value.n > 5'), last: topo.merge(['l', 'r']),"));
+  auto t =
+      Compile(Topology("l: topo.filter('src', 'value.n < 5'), r: topo.filter('src', 'value.n > 5'), last: "
+                       "topo.merge(['l', 'r']),"));
   ASSERT_TRUE(t);
   runtime::TestDriver d(t);
   for (int n : {1, 5, 9}) ASSERT_TRUE(d.Pipe("in", "k", Value(Object{{"n", n}})).ok());

@@ -47,14 +47,15 @@ topo.topology('t', { topics: { [names.topic]: topo.topic(partitions=parts.partit
 }
 
 TEST(LoaderTest, UnknownFieldIsAnErrorNotASilentDefault) {
-  auto lt = LoadTopologyFromString("t.jsonnet", R"({name: 't', nodes: {}, topics: {a: {partitions: 1, colour: 'red'}}})",
-                                   {});
+  auto lt = LoadTopologyFromString(
+      "t.jsonnet", R"({name: 't', nodes: {}, topics: {a: {partitions: 1, colour: 'red'}}})", {});
   ASSERT_FALSE(lt.ok());
   EXPECT_NE(lt.status().message().find("colour"), std::string::npos) << lt.status().message();
 }
 
 TEST(LoaderTest, WrongTypeIsAnError) {
-  auto lt = LoadTopologyFromString("t.jsonnet", R"({name: 't', nodes: {}, topics: {a: {partitions: 'many'}}})", {});
+  auto lt =
+      LoadTopologyFromString("t.jsonnet", R"({name: 't', nodes: {}, topics: {a: {partitions: 'many'}}})", {});
   ASSERT_FALSE(lt.ok());
 }
 
@@ -100,7 +101,9 @@ topo.topology('t', {
   EXPECT_EQ(first.partitions, 4);
   EXPECT_EQ(first.sink_topics, std::vector<std::string>{"mid"});
   // Inputs come before their readers.
-  auto pos = [&](const std::string& id) { return std::find(g.order.begin(), g.order.end(), id) - g.order.begin(); };
+  auto pos = [&](const std::string& id) {
+    return std::find(g.order.begin(), g.order.end(), id) - g.order.begin();
+  };
   EXPECT_LT(pos("s1"), pos("f"));
   EXPECT_LT(pos("f"), pos("k1"));
 }

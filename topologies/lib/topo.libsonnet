@@ -4,6 +4,8 @@
 // Every constructor checks its arguments with assert, so a misuse is reported
 // by Jsonnet with the caller's file and line. The output is the JSON form of
 // proto/topo/plan.proto; `topo describe --format json` shows it.
+// std.all arrived after jsonnet 0.18 (Debian bookworm's); keep our own.
+local all(xs) = std.foldl(function(acc, x) acc && x, xs, true);
 local isStr(x) = std.isString(x);
 local isStrOrNull(x) = x == null || std.isString(x);
 local nonEmpty(x) = std.isString(x) && std.length(x) > 0;
@@ -21,7 +23,7 @@ local errorPolicy(p) =
   else error "onError must be 'fail', 'skip', topo.dlq(topic) or topo.retry(...), got " + std.toString(p);
 
 local node(inputs, onError, op) =
-  assert std.isArray(inputs) && std.all([nonEmpty(i) for i in inputs]) : 'inputs must be node ids (strings)';
+  assert std.isArray(inputs) && all([nonEmpty(i) for i in inputs]) : 'inputs must be node ids (strings)';
   { inputs: inputs, on_error: errorPolicy(onError) } + op;
 
 local exprOrNull(what, x) =
@@ -78,14 +80,16 @@ local codec(what, c) =
   dlq(topic)::
     assert nonEmpty(topic) : 'topo.dlq needs a topic name';
     { __topo_policy: true, policy: { dlq: topic } },
-  retry(delays=['1s', '2s', '4s'], then='fail')::
-    assert std.isArray(delays) && std.length(delays) > 0 && std.all([isStr(d) for d in delays]) : "retry delays must be a non-empty array of durations like '1s'";
-    { __topo_policy: true, policy: { retry: { delays: delays, then: errorPolicy(then) } } },
+  // `then` is a Jsonnet keyword, so what happens after the last attempt is
+  // `andThen=` (or the second positional argument): topo.retry(['1s', '2s'], topo.dlq('x')).
+  retry(delays=['1s', '2s', '4s'], andThen='fail')::
+    assert std.isArray(delays) && std.length(delays) > 0 && all([isStr(d) for d in delays]) : "retry delays must be a non-empty array of durations like '1s'";
+    { __topo_policy: true, policy: { retry: { delays: delays, 'then': errorPolicy(andThen) } } },
 
   // ---- stateless operators ----
   source(topics, key=null, value=null, timestamp=null, onError='fail')::
     local ts = strList(topics);
-    assert std.isArray(ts) && std.length(ts) > 0 && std.all([nonEmpty(t) for t in ts]) : 'source needs a topic name or a list of topic names';
+    assert std.isArray(ts) && std.length(ts) > 0 && all([nonEmpty(t) for t in ts]) : 'source needs a topic name or a list of topic names';
     node([], onError, { source: prune({ topics: ts, key: key, value: value, timestamp: exprOrNull('timestamp', timestamp) }) }),
 
   filter(input, where, onError='fail')::
@@ -102,7 +106,7 @@ local codec(what, c) =
 
   branch(input, cases, default=true, onError='fail')::
     assert std.isObject(cases) && std.length(cases) > 0 : 'branch needs cases={name: expression}';
-    assert std.all([isStr(cases[c]) for c in std.objectFields(cases)]) : 'branch cases must be expression strings';
+    assert all([isStr(cases[c]) for c in std.objectFields(cases)]) : 'branch cases must be expression strings';
     assert std.isBoolean(default) : 'branch default must be true or false';
     node([input], onError, { branch: { cases: cases, default: default } }),
 

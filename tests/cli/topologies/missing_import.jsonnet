@@ -1,3 +1,3 @@
 local topo = import 'topo.libsonnet';
 local shared = import 'shared/does-not-exist.libsonnet';
-topo.topology('x', { topics: {}, nodes: {} })
+topo.topology('x', { topics: shared.topics, nodes: {} })

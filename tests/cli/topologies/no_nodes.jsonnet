@@ -1,0 +1,2 @@
+local topo = import 'topo.libsonnet';
+topo.topology('empty', { topics: {}, nodes: {} })
