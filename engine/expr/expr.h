@@ -57,7 +57,8 @@ class Node;  // evaluator node, private to the implementation
 class CompiledExpr {
  public:
   // Parses, type-checks against `scope` and compiles `source`.
-  // On failure, returns every error found (at least one), in column order.
+  // On failure, returns every error found (at least one), in column order:
+  // appended to `*errors` (which may be nullptr); the status names the first.
   static Result<CompiledExpr> Compile(std::string_view source, const Scope& scope,
                                       std::vector<CompileError>* errors);
 

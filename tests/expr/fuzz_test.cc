@@ -163,6 +163,27 @@ TEST_F(FuzzTest, MutatedSeeds) {
   }
 }
 
+TEST_F(FuzzTest, DeepButLegalExpressionsEvaluate) {
+  // Just under the nesting limit: parse, check, build, evaluate and destroy all recurse.
+  std::string sum = "value.n";
+  for (int i = 0; i < 900; ++i) sum += " + value.n";
+  std::string fields = "value.obj";
+  for (int i = 0; i < 900; ++i) fields += ".x";
+  std::string parens(120, '(');
+  parens += "value.n" + std::string(120, ')');
+  std::string ternary = "value.n";
+  for (int i = 0; i < 100; ++i) ternary = "value.flag ? " + ternary + " : 0";
+  for (const std::string& src : {sum, fields, parens, ternary}) {
+    std::vector<CompileError> errors;
+    auto c = CompiledExpr::Compile(src, scope_, &errors);
+    ASSERT_TRUE(c.ok()) << src.substr(0, 40) << ": " << errors.at(0).message;
+    const Value* slots[] = {&key_, &value_, nullptr, &ts_, nullptr, nullptr, nullptr};
+    ASSERT_TRUE(c->Eval(slots).ok());
+  }
+  const Value* slots[] = {&key_, &value_, nullptr, &ts_, nullptr, nullptr, nullptr};
+  EXPECT_EQ(*CompiledExpr::Compile(sum, scope_, nullptr)->Eval(slots), Value(int64_t{3 * 901}));
+}
+
 TEST_F(FuzzTest, RandomBytes) {
   std::mt19937 rng(99);
   for (int iter = 0; iter < 2000; ++iter) {
