@@ -13,7 +13,6 @@ using runtime::CompileContext;
 using runtime::kNumRecordSlots;
 using runtime::Operator;
 using runtime::OperatorSpec;
-using runtime::RawRecord;
 using runtime::RecordBinder;
 using runtime::TaskContext;
 

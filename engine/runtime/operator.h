@@ -27,7 +27,7 @@
 #include "engine/expr/expr.h"
 #include "engine/plan/diagnostic.h"
 #include "engine/plan/loader.h"
-#include "engine/runtime/raw_record.h"
+#include "engine/runtime/record_collector.h"
 #include "engine/value/record.h"
 #include "topo/plan.pb.h"
 

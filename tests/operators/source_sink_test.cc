@@ -36,7 +36,7 @@ TEST(SourceTest, UndecodableValueGoesToDeadLetterWithOriginalBytesAndHeaders) {
   auto t = Compile(kPassThrough);
   ASSERT_TRUE(t);
   runtime::TestDriver d(t);
-  runtime::RawRecord raw;
+  RawRecord raw;
   raw.topic = "in";
   raw.key = "k-1";
   raw.value = "{not json";
@@ -65,7 +65,7 @@ topo.topology('t', {
 }))");
   ASSERT_TRUE(t);
   runtime::TestDriver d(t);
-  runtime::RawRecord raw;
+  RawRecord raw;
   raw.topic = "in";
   raw.value = "[1,";
   Status s = d.PipeRaw(raw);

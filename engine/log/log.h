@@ -1,0 +1,106 @@
+#pragma once
+// The Log: where topics live. Two backends implement it — `embedded` (a durable
+// local log in RocksDB, engine/log/embedded_log.h) and `kafka` (librdkafka,
+// engine/log/kafka_log.h) — and the runtime never knows which one it talks to.
+//
+// The model is Kafka's: topics with partitions of offset-ordered records;
+// consumers in a group share a topic's partitions (Subscribe + rebalance
+// callbacks delivered inside Poll); producers write records and, for
+// exactly-once, commit the consumed offsets in the same transaction as the
+// outputs (EOS v2: one transactional producer per stream thread).
+//
+// Thread-safety: a Log may be shared by threads. Each Consumer and Producer
+// belongs to one thread.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/base/status.h"
+#include "engine/base/types.h"
+#include "engine/runtime/record_collector.h"
+
+namespace topo::log {
+
+
+struct TopicConfig {
+  std::string name;
+  int32_t partitions = 1;
+  bool compact = false;       // cleanup.policy=compact
+  int64_t retention_ms = -1;  // -1: keep forever
+  std::map<std::string, std::string> extra;  // passed through to the backend
+};
+
+struct TopicPartition {
+  std::string topic;
+  Partition partition{0};
+  auto operator<=>(const TopicPartition&) const = default;
+  std::string ToString() const { return topic + "[" + std::to_string(partition.value()) + "]"; }
+};
+
+// The position to resume from: the offset of the next record to read.
+using OffsetMap = std::map<TopicPartition, Offset>;
+
+// Partition assignment changes, delivered on the consumer's thread inside Poll.
+class RebalanceListener {
+ public:
+  virtual ~RebalanceListener() = default;
+  virtual void OnAssigned(const std::vector<TopicPartition>& added) = 0;
+  // Before partitions move away: the owner must commit what it processed.
+  virtual void OnRevoked(const std::vector<TopicPartition>& removed) = 0;
+};
+
+class Consumer {
+ public:
+  virtual ~Consumer() = default;
+  virtual Status Subscribe(const std::vector<std::string>& topics, RebalanceListener* listener) = 0;
+  // Appends up to `max_records` records to *out, waiting at most timeout_ms when
+  // none is ready. Records of one partition come in offset order.
+  virtual Status Poll(int timeout_ms, size_t max_records, std::vector<RawRecord>* out) = 0;
+  virtual Status Pause(const std::vector<TopicPartition>& tps) = 0;
+  virtual Status Resume(const std::vector<TopicPartition>& tps) = 0;
+  // The group's committed position, or nullopt when it never committed.
+  virtual Result<std::optional<Offset>> Committed(const TopicPartition& tp) = 0;
+  virtual Status Seek(const TopicPartition& tp, Offset offset) = 0;
+  // At-least-once: commits positions (after the outputs were acknowledged).
+  virtual Status CommitOffsets(const OffsetMap& offsets) = 0;
+  virtual Status Close() = 0;
+};
+
+class Producer {
+ public:
+  virtual ~Producer() = default;
+  // Queues one record (its partition already chosen). Inside a transaction it
+  // becomes visible only when the transaction commits.
+  virtual Status Send(RawRecord record) = 0;
+  // Waits until every queued record is acknowledged (at-least-once).
+  virtual Status Flush() = 0;
+  virtual Status BeginTransaction() = 0;
+  // Atomically makes the transaction's records visible and stores `consumed`
+  // as the group's committed offsets. On a fatal error (fenced) the producer
+  // must not be used again.
+  virtual Status CommitTransaction(const OffsetMap& consumed, Consumer& consumer) = 0;
+  virtual Status AbortTransaction() = 0;
+};
+
+class Log {
+ public:
+  virtual ~Log() = default;
+  // "embedded /path" or "kafka host:9092,...".
+  virtual std::string Describe() const = 0;
+  // Creates missing topics and checks existing ones; a partition-count mismatch
+  // is an error naming both numbers. Each action is appended to *report.
+  virtual Status EnsureTopics(const std::vector<TopicConfig>& topics, std::vector<std::string>* report) = 0;
+  virtual Result<int32_t> PartitionCount(const std::string& topic) = 0;
+  // Offset of the next record to be written (the high watermark).
+  virtual Result<Offset> EndOffset(const TopicPartition& tp) = 0;
+  virtual Result<std::unique_ptr<Consumer>> NewConsumer(const std::string& group, const std::string& client_id) = 0;
+  // transactional_id empty: a plain (idempotent) producer.
+  virtual Result<std::unique_ptr<Producer>> NewProducer(const std::string& transactional_id) = 0;
+};
+
+}  // namespace topo::log
