@@ -36,7 +36,7 @@ topo.topology('bench', {
 
 class CountingCollector : public runtime::RecordCollector {
  public:
-  Status Send(runtime::RawRecord r) override {
+  Status Send(RawRecord r) override {
     ++count;
     bytes += r.value ? r.value->size() : 0;
     return Status::Ok();
@@ -55,7 +55,7 @@ std::string Event(int i) {
   return buf;
 }
 
-std::vector<runtime::RawRecord> Inputs() {
+std::vector<RawRecord> Inputs() {
   std::vector<std::string> lines;
   if (const char* path = std::getenv("TOPO_BENCH_INPUT")) {
     std::ifstream in(path);
@@ -64,10 +64,10 @@ std::vector<runtime::RawRecord> Inputs() {
   } else {
     for (int i = 0; i < 10000; ++i) lines.push_back(Event(i));
   }
-  std::vector<runtime::RawRecord> out;
+  std::vector<RawRecord> out;
   out.reserve(lines.size());
   for (size_t i = 0; i < lines.size(); ++i) {
-    runtime::RawRecord r;
+    RawRecord r;
     r.topic = "deal.events";
     r.offset = Offset(static_cast<int64_t>(i));
     r.key = "d-" + std::to_string(i);

@@ -23,6 +23,11 @@ struct SinkSpec : OperatorSpec {
   std::string key_codec, value_codec;
   std::optional<expr::CompiledExpr> key, value, partition;
   Result<std::unique_ptr<Operator>> Instantiate(TaskContext& task) const override;
+  // Without a value expression the sink writes the whole value.
+  Projection ValueUse() const override {
+    if (!value) return Projection::All();
+    return runtime::ValueUseOf({key ? &*key : nullptr, &*value, partition ? &*partition : nullptr});
+  }
 };
 
 class SinkOp final : public Operator {

@@ -23,14 +23,17 @@ struct SourceSpec : OperatorSpec {
     std::string topic;  // stable storage for Record::topic
     std::string key_codec, value_codec;
   };
+  std::string node_id;
   std::vector<TopicCodecs> topics;
   std::optional<expr::CompiledExpr> timestamp;
   Result<std::unique_ptr<Operator>> Instantiate(TaskContext& task) const override;
+  Projection ValueUse() const override { return runtime::ValueUseOf({timestamp ? &*timestamp : nullptr}); }
+  bool ForwardsValue() const override { return true; }
 };
 
 class SourceOp final : public runtime::SourceOperator {
  public:
-  explicit SourceOp(const SourceSpec& spec) : spec_(spec) {
+  SourceOp(const SourceSpec& spec, const Projection& projection) : spec_(spec), projection_(projection) {
     if (spec.timestamp) binder_.Use(*spec.timestamp);
   }
   Status Init(const runtime::CompiledTopology& topology) {
@@ -54,7 +57,7 @@ class SourceOp final : public runtime::SourceOperator {
       r.key = std::move(k).value();
     }
     if (raw.value) {
-      auto v = c.value->Decode(*raw.value);
+      auto v = c.value->DecodeProjected(*raw.value, projection_);
       if (!v.ok()) return v.status().WithContext("value does not decode as " + c.value->name());
       r.value = std::move(v).value();
     }
@@ -80,13 +83,14 @@ class SourceOp final : public runtime::SourceOperator {
     std::unique_ptr<Codec> key, value;
   };
   const SourceSpec& spec_;
+  const Projection& projection_;  // what downstream nodes read of the value
   std::map<std::string, Codecs, std::less<>> codecs_;
   RecordBinder binder_;
   const Value* slots_[kNumRecordSlots];
 };
 
 Result<std::unique_ptr<Operator>> SourceSpec::Instantiate(TaskContext& task) const {
-  auto op = std::make_unique<SourceOp>(*this);
+  auto op = std::make_unique<SourceOp>(*this, task.topology().SourceProjection(node_id));
   RETURN_IF_ERROR(op->Init(task.topology()));
   return std::unique_ptr<Operator>(std::move(op));
 }
@@ -96,6 +100,7 @@ Result<std::unique_ptr<Operator>> SourceSpec::Instantiate(TaskContext& task) con
 std::shared_ptr<const OperatorSpec> CompileSource(CompileContext& ctx) {
   const auto& p = ctx.node().source();
   auto spec = std::make_shared<SourceSpec>();
+  spec->node_id = ctx.node_id();
   for (const auto& topic : p.topics()) {
     auto it = ctx.topology().topics().find(topic);
     if (it == ctx.topology().topics().end()) return nullptr;  // reported by the graph check

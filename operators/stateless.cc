@@ -26,6 +26,8 @@ struct FilterSpec : OperatorSpec {
   explicit FilterSpec(expr::CompiledExpr w) : where(std::move(w)) {}
   expr::CompiledExpr where;
   Result<std::unique_ptr<Operator>> Instantiate(TaskContext&) const override;
+  Projection ValueUse() const override { return runtime::ValueUseOf({&where}); }
+  bool ForwardsValue() const override { return true; }
 };
 
 class FilterOp final : public Operator {
@@ -52,6 +54,10 @@ Result<std::unique_ptr<Operator>> FilterSpec::Instantiate(TaskContext&) const {
 struct MapSpec : OperatorSpec {
   std::optional<expr::CompiledExpr> key, value;
   Result<std::unique_ptr<Operator>> Instantiate(TaskContext&) const override;
+  Projection ValueUse() const override {
+    return runtime::ValueUseOf({key ? &*key : nullptr, value ? &*value : nullptr});
+  }
+  bool ForwardsValue() const override { return !value; }
 };
 
 class MapOp final : public Operator {
@@ -107,6 +113,9 @@ std::shared_ptr<const OperatorSpec> CompileKeyValue(CompileContext& ctx, const s
 struct FlatMapSpec : OperatorSpec {
   std::optional<expr::CompiledExpr> items, key, value;
   Result<std::unique_ptr<Operator>> Instantiate(TaskContext&) const override;
+  Projection ValueUse() const override {
+    return runtime::ValueUseOf({&*items, key ? &*key : nullptr, value ? &*value : nullptr});
+  }
 };
 
 class FlatMapOp final : public Operator {
@@ -168,6 +177,12 @@ struct BranchSpec : OperatorSpec {
   bool has_default = true;
   std::vector<std::string> OutputPorts() const override { return names; }
   Result<std::unique_ptr<Operator>> Instantiate(TaskContext&) const override;
+  Projection ValueUse() const override {
+    Projection p;
+    for (const auto& c : cases) p.Merge(c.SlotProjection(runtime::kSlotValue));
+    return p;
+  }
+  bool ForwardsValue() const override { return true; }
 };
 
 class BranchOp final : public Operator {
@@ -215,6 +230,8 @@ struct MergeSpec : OperatorSpec {
   Result<std::unique_ptr<Operator>> Instantiate(TaskContext&) const override {
     return std::unique_ptr<Operator>(new PassThroughOp());
   }
+  Projection ValueUse() const override { return {}; }
+  bool ForwardsValue() const override { return true; }
 };
 
 bool SameKind(const expr::Type& a, const expr::Type& b) { return a.ToString() == b.ToString(); }

@@ -52,6 +52,7 @@ struct CompiledExpr::Impl {
   NodePtr root;
   Type type;
   std::vector<bool> uses;
+  std::vector<Projection> projections;  // per slot
 };
 
 CompiledExpr::CompiledExpr() = default;
@@ -60,6 +61,29 @@ CompiledExpr& CompiledExpr::operator=(CompiledExpr&&) noexcept = default;
 CompiledExpr::~CompiledExpr() = default;
 
 namespace {
+
+// Records in `out[slot]` the parts of each variable `ast` reads (see SlotProjection).
+void CollectProjections(const Ast& ast, std::vector<Projection>& out) {
+  if (ast.kind == AstKind::kField) {
+    // A chain of field accesses on a variable reads just that path.
+    std::vector<std::string> path;
+    const Ast* a = &ast;
+    while (a->kind == AstKind::kField) {
+      path.push_back(a->name);
+      a = a->children[0].get();
+    }
+    if (a->kind == AstKind::kVar && a->slot >= 0 && static_cast<size_t>(a->slot) < out.size()) {
+      std::reverse(path.begin(), path.end());
+      out[a->slot].AddPath(path.data(), path.size());
+      return;
+    }
+  }
+  if (ast.kind == AstKind::kVar && ast.slot >= 0 && static_cast<size_t>(ast.slot) < out.size()) {
+    out[ast.slot] = Projection::All();
+    return;
+  }
+  for (const auto& c : ast.children) CollectProjections(*c, out);
+}
 
 Status Failure(std::vector<CompileError>* errors, size_t first) {
   std::stable_sort(errors->begin() + static_cast<std::ptrdiff_t>(first), errors->end(),
@@ -93,6 +117,8 @@ Result<CompiledExpr> CompiledExpr::Compile(std::string_view source, const Scope&
   }
   impl->source = std::string(source);
   impl->type = ast->type;
+  impl->projections.resize(scope.vars.size());
+  CollectProjections(*ast, impl->projections);
   CompiledExpr out;
   out.impl_ = std::move(impl);
   return out;
@@ -129,6 +155,12 @@ const Type& CompiledExpr::result_type() const { return impl_->type; }
 
 bool CompiledExpr::UsesSlot(int slot) const {
   return slot >= 0 && static_cast<size_t>(slot) < impl_->uses.size() && impl_->uses[slot];
+}
+
+const Projection& CompiledExpr::SlotProjection(int slot) const {
+  static const Projection kNothing;
+  if (slot < 0 || static_cast<size_t>(slot) >= impl_->projections.size()) return kNothing;
+  return impl_->projections[slot];
 }
 
 const std::string& CompiledExpr::source() const { return impl_->source; }

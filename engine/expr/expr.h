@@ -28,6 +28,7 @@
 
 #include "engine/base/status.h"
 #include "engine/expr/type.h"
+#include "engine/value/projection.h"
 #include "engine/value/value.h"
 
 namespace topo::expr {
@@ -71,6 +72,11 @@ class CompiledExpr {
   // The static result type (Type::Any() when unknown).
   const Type& result_type() const;
   bool UsesSlot(int slot) const;
+  // Which parts of slot `slot` the expression reads: field paths reached by
+  // plain field access (`value.payload.amount`), or whole when the variable or
+  // a field is used any other way (passed to a function, indexed, `in`, ...).
+  // Lets a source decode only what a sub-topology reads (projection pushdown).
+  const Projection& SlotProjection(int slot) const;
   const std::string& source() const;
 
   CompiledExpr(CompiledExpr&&) noexcept;

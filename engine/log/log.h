@@ -26,12 +26,11 @@
 
 namespace topo::log {
 
-
 struct TopicConfig {
   std::string name;
   int32_t partitions = 1;
-  bool compact = false;       // cleanup.policy=compact
-  int64_t retention_ms = -1;  // -1: keep forever
+  bool compact = false;                      // cleanup.policy=compact
+  int64_t retention_ms = -1;                 // -1: keep forever
   std::map<std::string, std::string> extra;  // passed through to the backend
 };
 
@@ -98,7 +97,8 @@ class Log {
   virtual Result<int32_t> PartitionCount(const std::string& topic) = 0;
   // Offset of the next record to be written (the high watermark).
   virtual Result<Offset> EndOffset(const TopicPartition& tp) = 0;
-  virtual Result<std::unique_ptr<Consumer>> NewConsumer(const std::string& group, const std::string& client_id) = 0;
+  virtual Result<std::unique_ptr<Consumer>> NewConsumer(const std::string& group,
+                                                        const std::string& client_id) = 0;
   // transactional_id empty: a plain (idempotent) producer.
   virtual Result<std::unique_ptr<Producer>> NewProducer(const std::string& transactional_id) = 0;
 };

@@ -113,6 +113,12 @@ const CompiledNode* CompiledTopology::node(const std::string& id) const {
   return it == node_index_.end() ? nullptr : &nodes_[it->second];
 }
 
+const Projection& CompiledTopology::SourceProjection(const std::string& id) const {
+  static const Projection kAll = Projection::All();
+  auto it = source_projections_.find(id);
+  return it == source_projections_.end() ? kAll : it->second;
+}
+
 Result<std::unique_ptr<Codec>> CompiledTopology::MakeCodec(const std::string& spec) const {
   return topo::MakeCodec(spec, protos_);
 }
@@ -214,6 +220,24 @@ Result<std::shared_ptr<const CompiledTopology>> CompiledTopology::Compile(plan::
         }
         cn.readers.emplace_back(e.child, static_cast<int>(pit - ports.begin()));
       }
+    }
+  }
+
+  if (diags->size() == errors_before) {
+    for (const auto& cn : ct->nodes_) {
+      if (!cn.proto->has_source()) continue;
+      Projection p = cn.spec->ValueUse();
+      std::vector<const CompiledNode*> stack = {&cn};
+      while (!stack.empty() && !p.whole) {
+        const CompiledNode* n = stack.back();
+        stack.pop_back();
+        for (const auto& [child, port] : n->readers) {
+          const CompiledNode* c = ct->node(child);
+          p.Merge(c->spec->ValueUse());
+          if (c->spec->ForwardsValue()) stack.push_back(c);
+        }
+      }
+      ct->source_projections_[cn.id] = std::move(p);
     }
   }
 

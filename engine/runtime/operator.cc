@@ -97,6 +97,13 @@ std::vector<std::string> Registry::Types() const {
   return out;
 }
 
+Projection ValueUseOf(std::initializer_list<const expr::CompiledExpr*> exprs) {
+  Projection p;
+  for (const auto* e : exprs)
+    if (e) p.Merge(e->SlotProjection(kSlotValue));
+  return p;
+}
+
 void RecordBinder::Use(const expr::CompiledExpr& e) {
   for (int i = 0; i < kNumRecordSlots; ++i) uses_[i] = uses_[i] || e.UsesSlot(i);
 }

@@ -89,7 +89,17 @@ class OperatorSpec {
   virtual std::vector<std::string> OutputPorts() const { return {""}; }
   // The type of records on the output ports.
   StreamType output_type;
+
+  // Projection pushdown (see CompiledTopology::SourceProjection): which parts of
+  // the input record's value this operator reads. Default: all of it.
+  virtual Projection ValueUse() const { return Projection::All(); }
+  // Whether output records carry the input's value unchanged, so what the
+  // readers read of it counts as read from the input too.
+  virtual bool ForwardsValue() const { return false; }
 };
+
+// The parts of the record value (slot kSlotValue) that `exprs` read together.
+Projection ValueUseOf(std::initializer_list<const expr::CompiledExpr*> exprs);
 
 // Everything an operator's compile step may look at, and where it reports problems.
 class CompileContext {

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "engine/base/status.h"
+#include "engine/value/projection.h"
 #include "engine/value/value.h"
 
 namespace google::protobuf {
@@ -28,6 +29,14 @@ class Codec {
   // Decodes one payload. Malformed input is an InvalidArgument status whose
   // message says what is wrong and where (byte offset where known).
   virtual Result<Value> Decode(std::string_view bytes) = 0;
+  // Decodes only what `projection` reads: fields it does not name may be left
+  // out of objects (projection pushdown). Validation is the same as Decode's —
+  // a malformed payload is still an error. Codecs without a cheaper path
+  // decode everything.
+  virtual Result<Value> DecodeProjected(std::string_view bytes, const Projection& projection) {
+    (void)projection;
+    return Decode(bytes);
+  }
   // Replaces *out with the encoding of v. A Value the format cannot express
   // (e.g. an object for 'string') is an InvalidArgument status.
   virtual Status Encode(const Value& v, std::string* out) = 0;

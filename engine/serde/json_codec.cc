@@ -56,6 +56,20 @@ Value FromElement(simdjson::dom::element e) {
   return Value();
 }
 
+// FromElement restricted to what `p` reads: objects keep only the named fields
+// (in payload order); everything under a `whole` projection is built in full.
+Value FromElementProjected(simdjson::dom::element e, const Projection& p) {
+  if (p.whole || e.type() != simdjson::dom::element_type::OBJECT) return FromElement(e);
+  simdjson::dom::object o = e.get_object().value_unsafe();
+  auto obj = std::make_shared<Object>();
+  obj->Reserve(p.fields.size());
+  for (simdjson::dom::key_value_pair f : o) {
+    if (const Projection* sub = p.Field(f.key))
+      obj->Append(std::string(f.key), FromElementProjected(f.value, *sub));
+  }
+  return Value(std::move(obj));
+}
+
 // A strict, unhurried recursive-descent JSON parser. It runs only when simdjson
 // rejects a payload, for two reasons: simdjson's DOM reports no position, and
 // it rejects valid JSON integers beyond 64 bits, which this parser accepts as
@@ -626,6 +640,8 @@ class JsonWriter {
   std::string error_;
 };
 
+const Projection kAll = Projection::All();
+
 }  // namespace
 
 struct JsonCodec::Parser {
@@ -640,12 +656,14 @@ const std::string& JsonCodec::name() const {
   return kName;
 }
 
-Result<Value> JsonCodec::Decode(std::string_view bytes) {
+Result<Value> JsonCodec::Decode(std::string_view bytes) { return DecodeProjected(bytes, kAll); }
+
+Result<Value> JsonCodec::DecodeProjected(std::string_view bytes, const Projection& projection) {
   simdjson::dom::element root;
   // realloc_if_needed: simdjson copies the payload into its own padded buffer,
   // reused across calls (Kafka's buffers have no SIMDJSON_PADDING slack).
   simdjson::error_code err = parser_->dom.parse(bytes.data(), bytes.size(), true).get(root);
-  if (!err) return FromElement(root);
+  if (!err) return projection.whole ? FromElement(root) : FromElementProjected(root, projection);
 
   SlowJsonParser slow(bytes);
   Value v;

@@ -35,6 +35,7 @@ class JsonCodec final : public Codec {
   ~JsonCodec() override;
 
   Result<Value> Decode(std::string_view bytes) override;
+  Result<Value> DecodeProjected(std::string_view bytes, const Projection& projection) override;
   Status Encode(const Value& v, std::string* out) override;
   const std::string& name() const override;
 

@@ -338,5 +338,22 @@ TEST_F(EvalTest, ConcurrentEvaluation) {
   EXPECT_EQ(bad.load(), 0);
 }
 
+TEST_F(EvalTest, SlotProjectionListsFieldPathsRead) {
+  auto c = CompiledExpr::Compile("value.s == 'x' && value.obj.a.b > 0 ? key : value.arr[0]", scope_, nullptr);
+  ASSERT_TRUE(c.ok());
+  const Projection& p = c->SlotProjection(1);
+  EXPECT_FALSE(p.whole);
+  ASSERT_NE(p.Field("obj"), nullptr);
+  ASSERT_NE(p.Field("obj")->Field("a"), nullptr);
+  EXPECT_TRUE(p.Field("obj")->Field("a")->Field("b")->whole);
+  EXPECT_TRUE(p.Field("arr")->whole);  // indexed: the whole array
+  EXPECT_EQ(p.Field("n"), nullptr);
+  EXPECT_TRUE(c->SlotProjection(0).whole);  // key used as a whole
+  EXPECT_TRUE(c->SlotProjection(3).reads_nothing());
+  auto whole = CompiledExpr::Compile("json(value)", scope_, nullptr);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_TRUE(whole->SlotProjection(1).whole);
+}
+
 }  // namespace
 }  // namespace topo::expr

@@ -309,5 +309,22 @@ TEST(AppendJson, AppendsAfterExistingContent) {
   EXPECT_EQ(out, R"(key=[1,"a"])");
 }
 
+TEST_F(JsonCodecTest, DecodeProjectedKeepsOnlyTheFieldsRead) {
+  Projection p;
+  std::string status[] = {"to_status"};
+  std::string amount[] = {"payload", "amount"};
+  p.AddPath(status, 1);
+  p.AddPath(amount, 2);
+  auto v = codec_.DecodeProjected(kEnvelope, p);
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  EXPECT_EQ(v->DebugString(), R"({"to_status":"FUNDED","payload":{"amount":"125.50"}})");
+  // Everything under a whole projection, and the whole value for All().
+  auto all = codec_.DecodeProjected(kEnvelope, Projection::All());
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(all->Equals(*codec_.Decode(kEnvelope)));
+  // Validation does not depend on the projection.
+  EXPECT_FALSE(codec_.DecodeProjected(R"({"to_status":"FUNDED","x":[1,})", p).ok());
+}
+
 }  // namespace
 }  // namespace topo
