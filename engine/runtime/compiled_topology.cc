@@ -34,7 +34,9 @@ Type TypeFromMessage(const google::protobuf::Descriptor* d, int depth) {
   std::map<std::string, Type> fields;
   for (int i = 0; i < d->field_count(); ++i)
     fields[d->field(i)->name()] = TypeFromField(d->field(i), depth + 1);
-  return Type::ObjectOf(std::move(fields), /*open=*/false);
+  Type t = Type::ObjectOf(std::move(fields), /*open=*/false);
+  t.name = d->full_name();  // so messages say "no field 'amout' in checkout.PaymentEvent"
+  return t;
 }
 
 Type TypeFromField(const google::protobuf::FieldDescriptor* f, int depth) {
