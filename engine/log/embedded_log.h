@@ -1,0 +1,118 @@
+#pragma once
+// EmbeddedLog: the `embedded` Log backend — a durable local log kept in one
+// RocksDB database under a data directory (`topo run --data-dir`, default ./.topo).
+// It gives the Kafka model of log.h on one machine, with no broker.
+//
+// Ownership. Opening takes an exclusive flock on <dir>/OWNER and writes the
+// owner's pid in it; a second open (another process, or the same one) fails
+// with "data dir <dir> is in use by process <pid> (topo run?)". The lock goes
+// away with the process, so a killed owner never leaves a stale lock behind.
+//
+// Layout of <dir>:
+//   OWNER             the lock file (flock) holding the owner's pid
+//   db/               the RocksDB database, with these column families:
+//     default         "format" -> "topo-embedded-log 1"
+//     topics          <topic> -> TopicConfig (partitions, compact, retention_ms, extra)
+//     records         <topic> '/' <partition: 4 bytes big-endian> <offset: 8 bytes big-endian>
+//                     -> varint flags (bit 0 key set, bit 1 value set), zigzag-varint
+//                        timestamp, [varint len + key], [varint len + value],
+//                        varint header count, (varint len + name, varint len + value)*
+//     log_start       <topic> '/' <partition BE4> -> the partition's first offset (BE8),
+//                     written when retention deletes its head
+//     group_offsets   <group> '/' <topic> '/' <partition BE4> -> next offset to read (BE8)
+// Topic names follow Kafka's rule ([a-zA-Z0-9._-], at most 249 characters), so
+// a key's topic ends at its first '/' and each partition's records are one
+// contiguous, offset-ordered key range.
+//
+// Offsets are assigned when records become visible, never before: a plain
+// producer's Send writes its record at once with the partition's next offset; a
+// transactional producer's records get theirs in CommitTransaction, which, under
+// one per-log writer mutex, writes the records AND the group's consumed offsets
+// in ONE WriteBatch and then advances the in-memory end offsets. Outputs and
+// input positions therefore commit atomically (exactly-once on this backend),
+// and readers see each partition's offsets in order with no holes from
+// in-flight writes. End offsets are recovered at open from each partition's
+// last key (and its log_start, when retention emptied it).
+//
+// Durability. Every write goes through RocksDB's WAL, which reaches the OS
+// before Write returns, so a process crash (SIGKILL) loses nothing that was
+// committed. A machine crash (power loss) can lose the last commits unless
+// `sync_writes` is set, which fsyncs the WAL on every commit.
+//
+// Consumers. An in-process group coordinator per log: consumers that Subscribe
+// with the same group share their topics' partitions, assigned
+// deterministically (all partitions sorted by topic and number, dealt
+// round-robin to the members in join order, each to the next member that
+// subscribed to its topic). When a member joins, changes its subscription or
+// closes, the moved partitions are first revoked from their owner (OnRevoked,
+// inside the owner's next Poll, on its thread) and only then assigned to the new
+// owner (OnAssigned, inside its Poll). A newly assigned partition starts at the
+// group's committed offset, else at the beginning. Close revokes (OnRevoked) what
+// the consumer owns; destroying an unclosed consumer leaves the group silently.
+// A consumer that is a group member may commit offsets only for partitions it
+// owns (a revoked owner cannot overwrite its successor's progress). Groups are
+// independent: several groups read the same topic, each with its own offsets.
+//
+// Retention and compaction run only when the owner calls Maintain(now_ms) (the
+// runtime calls it periodically): retention deletes, from the head of each
+// partition of a topic with retention_ms >= 0, the records whose timestamp is
+// older than now - retention_ms, stopping at the first newer one (one
+// DeleteRange; the begin offset advances). Compaction, for `compact` topics,
+// keeps the latest record per key and drops tombstones older than
+// `delete.retention.ms` (topic `extra`, Kafka's name; default 24 h); the last
+// record of a partition is never compacted away. Consumers positioned before the
+// begin offset, or on a compacted-away record, continue at the next record that
+// exists (Kafka's auto.offset.reset=earliest).
+//
+// Thread-safety: the Log (including Maintain) may be shared by threads; each
+// Consumer and Producer belongs to one thread (as log.h says).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "engine/base/status.h"
+#include "engine/log/log.h"
+
+namespace topo::log {
+
+struct EmbeddedLogOptions {
+  // The data directory; created when missing.
+  // Default: "./.topo"
+  std::string dir = "./.topo";
+  // fsync the WAL on every commit: survives machine crashes (power loss), at a
+  // cost of a disk flush per commit. Process crashes (SIGKILL) are safe without
+  // it, because RocksDB's WAL write reaches the OS before Write returns.
+  // Default: false
+  bool sync_writes = false;
+  // Memtable size of the records column family; bigger means fewer flushes and
+  // less write amplification for a high-rate log.
+  // Default: 128 MiB
+  size_t write_buffer_bytes = size_t{128} << 20;
+  // RocksDB's block cache, for consumers that read records already flushed to disk.
+  // Default: 64 MiB
+  size_t block_cache_bytes = size_t{64} << 20;
+  // RocksDB background threads (flushes and compactions).
+  // Default: 2
+  int background_jobs = 2;
+};
+
+class EmbeddedLog : public Log {
+ public:
+  // Opens (creating when missing) the log in options.dir and takes ownership of
+  // the directory. Errors: the directory is owned by another process (names its
+  // pid), cannot be created, or RocksDB fails to open it.
+  static Result<std::unique_ptr<EmbeddedLog>> Open(const EmbeddedLogOptions& options);
+
+  // Applies retention and compaction as of wall-clock time now_ms (see above).
+  // The runtime calls it periodically; safe while producers and consumers run.
+  virtual Status Maintain(int64_t now_ms) = 0;
+
+  // Offset of the first record still kept (advanced by retention).
+  virtual Result<Offset> BeginOffset(const TopicPartition& tp) = 0;
+};
+
+// The same as EmbeddedLog::Open, as a plain Log.
+Result<std::unique_ptr<Log>> OpenEmbeddedLog(const EmbeddedLogOptions& options);
+
+}  // namespace topo::log
