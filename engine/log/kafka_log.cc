@@ -572,6 +572,7 @@ class KafkaProducer final : public Producer, public ClientBase {
     ErrorPtr error(rd_kafka_init_transactions(rk_, timeout));
     if (!error) return Status::Ok();
     if (rd_kafka_error_code(error.get()) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+      rd_kafka_poll(rk_, 0);  // serve the connection errors behind the timeout
       std::string last = LastError();
       return Status::IoError("producer " + Quoted(txn_id_) + " could not initialize transactions within " +
                              Seconds(timeout) + (last.empty() ? "" : " (" + last + ")") +
@@ -643,9 +644,10 @@ class KafkaProducer final : public Producer, public ClientBase {
     RETURN_IF_ERROR(CheckFatal());
     if (!delivery_error_.ok()) return delivery_error_;
     if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
-      return Status::IoError(std::to_string(rd_kafka_outq_len(rk_)) + " records still unacknowledged after " +
-                             Seconds(options_->flush_timeout_ms) + "; are the brokers up?" +
-                             LastErrorSuffix());
+      const int left = rd_kafka_outq_len(rk_);
+      return Status::IoError(std::to_string(left) + (left == 1 ? " record" : " records") +
+                             " still unacknowledged after " + Seconds(options_->flush_timeout_ms) +
+                             "; are the brokers up?" + LastErrorSuffix());
     }
     return Status::Ok();
   }
@@ -826,7 +828,7 @@ class KafkaLog final : public Log, public ClientBase {
     ASSIGN_OR_RETURN(rk_, NewHandle(RD_KAFKA_PRODUCER, std::move(conf), "admin client"));
     // Fail here, with the reason, when the brokers cannot be reached.
     ASSIGN_OR_RETURN(ClusterView view, Metadata());
-    (void)view;
+    (void)view;  // Metadata() also fills the topic cache
     return Status::Ok();
   }
 
@@ -869,13 +871,25 @@ class KafkaLog final : public Log, public ClientBase {
   }
 
   Result<Offset> EndOffset(const TopicPartition& tp) override {
-    rd_kafka_poll(rk_, 0);
+    // librdkafka looks a partition's leader up with a metadata request that may
+    // create a missing topic on a broker with auto.create.topics.enable (the
+    // mock creates it too): make sure the topic exists first.
+    rd_kafka_poll(rk_, 0);  // serve queued errors: nothing else may poll this handle
+    std::optional<int32_t> partitions = KnownPartitions(tp.topic);
+    if (!partitions) {
+      ASSIGN_OR_RETURN(ClusterView view, Metadata());
+      (void)view;
+      partitions = KnownPartitions(tp.topic);
+    }
+    if (!partitions)
+      return Status::NotFound("topic " + Quoted(tp.topic) + " does not exist on " + Describe());
+    if (tp.partition.value() < 0 || tp.partition.value() >= *partitions) {
+      return Status::NotFound(tp.ToString() + " does not exist: topic " + Quoted(tp.topic) + " has " +
+                              std::to_string(*partitions) + " partitions");
+    }
     int64_t low = 0, high = 0;
     rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk_, tp.topic.c_str(), tp.partition.value(),
                                                                &low, &high, options_->admin_timeout_ms);
-    if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-      return Status::NotFound(tp.ToString() + " does not exist on " + Describe());
-    }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return Status::IoError("cannot read the end offset of " + tp.ToString() + " within " +
                              Seconds(options_->admin_timeout_ms) + ": " + rd_kafka_err2str(err));
@@ -935,7 +949,17 @@ class KafkaLog final : public Log, public ClientBase {
       if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) continue;
       view.topics[t.topic].partitions = t.partition_cnt;
     }
+    std::lock_guard<std::mutex> lock(known_mu_);
+    known_.clear();
+    for (const auto& [name, info] : view.topics) known_[name] = info.partitions;
     return view;
+  }
+
+  std::optional<int32_t> KnownPartitions(const std::string& topic) {
+    std::lock_guard<std::mutex> lock(known_mu_);
+    auto it = known_.find(topic);
+    if (it == known_.end()) return std::nullopt;
+    return it->second;
   }
 
   Status CreateTopics(const std::vector<const TopicConfig*>& missing, int brokers,
@@ -1061,6 +1085,10 @@ class KafkaLog final : public Log, public ClientBase {
   }
 
   rd_kafka_t* rk_ = nullptr;
+  // Partition counts from the newest metadata, so EndOffset (called often, for
+  // lag) needs no metadata request of its own.
+  std::mutex known_mu_;
+  std::map<std::string, int32_t> known_;
 };
 
 }  // namespace

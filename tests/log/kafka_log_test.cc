@@ -189,6 +189,31 @@ TEST_F(KafkaLogTest, ProduceConsumeRoundTrip) {
   EXPECT_EQ((*consumer)->Poll(0, 10, &none).code(), StatusCode::kFailedPrecondition);
 }
 
+// A record without a partition is placed by murmur2_random, the Java client's
+// partitioner: toPositive(murmur2(key)) % partitions (values from
+// tests/expr/murmur2_test.cc), not librdkafka's default CRC32-based one.
+TEST_F(KafkaLogTest, UnpartitionedKeyedRecordsLandWhereJavaPutsThem) {
+  mock_.CreateTopic("keyed", 12);
+  auto log = Open();
+  ASSERT_NE(log, nullptr);
+  auto producer = log->NewProducer("");
+  ASSERT_TRUE(producer.ok());
+  const std::map<std::string, int32_t> expected = {{"foobar", 6},
+                                                   {"abc", 3},
+                                                   {"a-little-bit-long-string", 8},
+                                                   {"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", 5}};
+  for (const auto& [key, partition] : expected)
+    ASSERT_TRUE((*producer)->Send(Rec("keyed", -1, key, "v")).ok());
+  ASSERT_TRUE((*producer)->Flush().ok());
+  std::set<int32_t> want;
+  for (const auto& [key, partition] : expected) want.insert(partition);
+  for (int32_t p = 0; p < 12; ++p) {
+    auto end = log->EndOffset(TopicPartition{"keyed", Partition(p)});
+    ASSERT_TRUE(end.ok()) << end.status().ToString();
+    EXPECT_EQ(end->value(), want.count(p) ? 1 : 0) << "partition " << p;
+  }
+}
+
 TEST_F(KafkaLogTest, CommitOffsetsAndResumeFromThem) {
   mock_.CreateTopic("ac", 1);
   auto log = Open();
@@ -292,6 +317,12 @@ TEST_F(KafkaLogTest, EnsureTopicsChecksExistingTopics) {
   ASSERT_TRUE(count.ok());
   EXPECT_EQ(*count, 3);
   EXPECT_EQ(log->PartitionCount("no.such.topic").status().code(), StatusCode::kNotFound);
+  // Reading an end offset never creates a topic by accident.
+  EXPECT_EQ(log->EndOffset(TopicPartition{"no.such.topic", Partition(0)}).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(log->PartitionCount("no.such.topic").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(log->EndOffset(TopicPartition{"deal.commands", Partition(3)}).status().code(),
+            StatusCode::kNotFound);
 }
 
 // The mock never answers CreateTopics: the error comes after admin_timeout_ms
@@ -367,6 +398,28 @@ TEST(KafkaLogOptionsTest, UnreachableBrokersGiveAClearErrorAfterTheTimeout) {
   EXPECT_THAT(log.status().message(),
               HasSubstr("cannot reach the Kafka brokers at " + bootstrap + " within 1.5 s"));
   EXPECT_THAT(log.status().message(), HasSubstr("check the bootstrap servers"));
+}
+
+// With every broker down, the calls that wait end with a clear error after
+// their timeout instead of hanging.
+TEST_F(KafkaLogTest, BrokersDownGiveClearErrorsAfterTheTimeouts) {
+  mock_.CreateTopic("down", 1);
+  KafkaLogOptions options = Options(mock_.bootstraps());
+  options.transaction_timeout_ms = 1500;
+  options.flush_timeout_ms = 1000;
+  auto log = Open(options);
+  ASSERT_NE(log, nullptr);
+  auto plain = log->NewProducer("");
+  ASSERT_TRUE(plain.ok());
+  for (int32_t broker = 1; broker <= 3; ++broker) rd_kafka_mock_broker_set_down(mock_.get(), broker);
+  ASSERT_TRUE((*plain)->Send(Rec("down", 0, "k", "v")).ok());
+  Status s = (*plain)->Flush();
+  EXPECT_TRUE(s.retryable());
+  EXPECT_THAT(s.message(), HasSubstr("1 record still unacknowledged after 1 s"));
+  auto tx = log->NewProducer("topo-test-down");
+  ASSERT_FALSE(tx.ok());
+  EXPECT_THAT(tx.status().message(),
+              HasSubstr("producer 'topo-test-down' could not initialize transactions within 1.5 s"));
 }
 
 // Two members of one group split the partitions; when one leaves, the other
