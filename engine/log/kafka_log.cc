@@ -221,7 +221,7 @@ class ClientBase {
     return rk;
   }
 
-  virtual void OnError(rd_kafka_t* rk, int err, const char* reason) {
+  void OnError(rd_kafka_t* rk, int err, const char* reason) {
     std::string text = reason;
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
       char buf[512];
@@ -316,6 +316,12 @@ class KafkaConsumer final : public Consumer, public ClientBase {
       out->push_back(ToRawRecord(m));
       rd_kafka_message_destroy(m);
       ++got;
+    }
+    // A fatal error (e.g. a static member fenced) reaches the error callback,
+    // not the message stream: look for it here, or Poll would go on silently.
+    char fatal[512];
+    if (rd_kafka_fatal_error(rk_, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Status::IoError("the consumer of group " + Quoted(group_) + " failed fatally: " + fatal, false);
     }
     if (got == 0 && !pending_error_.ok()) return std::exchange(pending_error_, Status::Ok());
     return Status::Ok();
@@ -574,13 +580,13 @@ class KafkaProducer final : public Producer, public ClientBase {
     if (rd_kafka_error_code(error.get()) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
       rd_kafka_poll(rk_, 0);  // serve the connection errors behind the timeout
       std::string last = LastError();
-      return Status::IoError("producer " + Quoted(txn_id_) + " could not initialize transactions within " +
-                             Seconds(timeout) + (last.empty() ? "" : " (" + last + ")") +
+      return Status::IoError(Name() + " could not initialize transactions within " + Seconds(timeout) +
+                             (last.empty() ? "" : " (" + last + ")") +
                              "; check that the brokers are up and support transactions");
     }
-    return Status::IoError("producer " + Quoted(txn_id_) +
-                               " could not initialize transactions: " + rd_kafka_error_string(error.get()),
-                           rd_kafka_error_is_retriable(error.get()));
+    return Status::IoError(
+        Name() + " could not initialize transactions: " + rd_kafka_error_string(error.get()),
+        rd_kafka_error_is_retriable(error.get()));
   }
 
   Status Send(RawRecord record) override {
@@ -657,7 +663,7 @@ class KafkaProducer final : public Producer, public ClientBase {
     ErrorPtr error(rd_kafka_begin_transaction(rk_));
     if (!error) return Status::Ok();
     if (rd_kafka_error_is_fatal(error.get())) return SetFatal("begin a transaction", error.get());
-    return Status::FailedPrecondition("producer " + Quoted(txn_id_) +
+    return Status::FailedPrecondition(Name() +
                                       " cannot begin a transaction: " + rd_kafka_error_string(error.get()));
   }
 
@@ -688,10 +694,12 @@ class KafkaProducer final : public Producer, public ClientBase {
       ErrorPtr error(rd_kafka_abort_transaction(rk_, RemainingMs(deadline)));
       if (!error) break;
       if (rd_kafka_error_is_fatal(error.get())) return SetFatal("abort the transaction", error.get());
-      if (rd_kafka_error_is_retriable(error.get()) && RemainingMs(deadline) > 0) continue;
+      if (rd_kafka_error_is_retriable(error.get()) && RemainingMs(deadline) > 0) {
+        rd_kafka_poll(rk_, 100);
+        continue;
+      }
       if (rd_kafka_error_code(error.get()) == RD_KAFKA_RESP_ERR__STATE) {
-        return Status::FailedPrecondition("producer " + Quoted(txn_id_) +
-                                          " cannot abort: " + rd_kafka_error_string(error.get()));
+        return Status::FailedPrecondition(Name() + " cannot abort: " + rd_kafka_error_string(error.get()));
       }
       // Neither committed nor aborted: only a new producer with this id (which
       // fences this one) can settle the transaction.
@@ -754,16 +762,15 @@ class KafkaProducer final : public Producer, public ClientBase {
     char buf[512];
     rd_kafka_resp_err_t err = rd_kafka_fatal_error(rk_, buf, sizeof buf);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
-    fatal_ =
-        Status::IoError("producer " + Quoted(txn_id_) + " failed fatally (" + rd_kafka_err2name(err) + ": " +
-                            buf + "); it must not be used again: close its tasks and create a new producer",
-                        false);
+    fatal_ = Status::IoError(Name() + " failed fatally (" + rd_kafka_err2name(err) + ": " + buf +
+                                 "); it must not be used again: close its tasks and create a new producer",
+                             false);
     return fatal_;
   }
 
   Status SetFatal(const char* what, const rd_kafka_error_t* error) {
-    fatal_ = Status::IoError("producer " + Quoted(txn_id_) + " could not " + what + " (" +
-                                 rd_kafka_error_name(error) + ": " + rd_kafka_error_string(error) +
+    fatal_ = Status::IoError(Name() + " could not " + what + " (" + rd_kafka_error_name(error) + ": " +
+                                 rd_kafka_error_string(error) +
                                  "); it must not be used again: close its tasks and create a new producer",
                              false);
     return fatal_;
@@ -777,18 +784,37 @@ class KafkaProducer final : public Producer, public ClientBase {
       ErrorPtr error(call(std::max(1, RemainingMs(deadline))));
       if (!error) return Status::Ok();
       if (rd_kafka_error_is_fatal(error.get())) return SetFatal(what, error.get());
+      if (rd_kafka_error_code(error.get()) == RD_KAFKA_RESP_ERR__STATE) {
+        // E.g. commit without a begun transaction: a caller's mistake, nothing to abort.
+        return Status::FailedPrecondition(Name() + " cannot " + what + ": " +
+                                          rd_kafka_error_string(error.get()));
+      }
       if (rd_kafka_error_txn_requires_abort(error.get())) {
         return AbortBecause(what, rd_kafka_error_string(error.get()));
       }
-      if (rd_kafka_error_is_retriable(error.get()) && RemainingMs(deadline) > 0) continue;
+      if (rd_kafka_error_is_retriable(error.get()) && RemainingMs(deadline) > 0) {
+        rd_kafka_poll(rk_, 100);  // a short pause that serves callbacks, not a busy loop
+        continue;
+      }
       // Out of time or not retriable: try to abort so the caller can start over.
       return AbortBecause(what, rd_kafka_error_string(error.get()));
     }
   }
 
   Status AbortBecause(const char* what, const std::string& why) {
-    RETURN_IF_ERROR(AbortTransaction());
-    return Status::IoError("producer " + Quoted(txn_id_) + " could not " + what + " (" + why +
+    Status aborted = AbortTransaction();
+    if (!aborted.ok()) {
+      // Neither committed nor aborted (e.g. a commit that timed out cannot be
+      // aborted): only a new producer with this id settles the transaction.
+      if (fatal_.ok()) {
+        fatal_ = Status::IoError(
+            Name() + " could not " + what + " (" + why + ") nor abort the transaction (" + aborted.message() +
+                "); it must not be used again: close its tasks and create a new producer",
+            false);
+      }
+      return fatal_;
+    }
+    return Status::IoError(Name() + " could not " + what + " (" + why +
                            "); the transaction was aborted: reprocess from the last committed offsets");
   }
 
@@ -796,6 +822,8 @@ class KafkaProducer final : public Producer, public ClientBase {
     std::string last = LastError();
     return last.empty() ? "" : " (last error: " + last + ")";
   }
+
+  std::string Name() const { return txn_id_.empty() ? "the Kafka producer" : "producer " + Quoted(txn_id_); }
 
   const std::string txn_id_;
   rd_kafka_t* rk_ = nullptr;
