@@ -288,11 +288,15 @@ class KafkaConsumer final : public Consumer, public ClientBase {
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return Status::Invalid("cannot subscribe group " + Quoted(group_) + ": " + rd_kafka_err2str(err));
     }
+    subscribed_ = true;
     return Status::Ok();
   }
 
   Status Poll(int timeout_ms, size_t max_records, std::vector<RawRecord>* out) override {
     RETURN_IF_ERROR(CheckOpen());
+    // As on the embedded backend: polling before subscribing is a caller's bug.
+    if (!subscribed_)
+      return Status::FailedPrecondition("Poll before Subscribe (group " + Quoted(group_) + ")");
     if (!pending_error_.ok()) return std::exchange(pending_error_, Status::Ok());
     const auto deadline = SteadyClock::now() + std::chrono::milliseconds(std::max(0, timeout_ms));
     size_t got = 0;
@@ -543,6 +547,7 @@ class KafkaConsumer final : public Consumer, public ClientBase {
   rd_kafka_t* rk_ = nullptr;
   RebalanceListener* listener_ = nullptr;
   bool closed_ = false;
+  bool subscribed_ = false;
   Status pending_error_;
   // While OnAssigned runs: the partitions being assigned and what the listener
   // asked for them.

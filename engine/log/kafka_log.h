@@ -22,7 +22,8 @@
 // - Delivery errors arrive asynchronously; the producer keeps the first one and
 //   returns it from the next Send or Flush (and from CommitTransaction, which
 //   then aborts). It stays until AbortTransaction succeeds; a plain producer
-//   keeps it for good (records after a lost one would break order).
+//   keeps it for good (records after a lost one would break order). A
+//   transactional producer's Send outside a transaction is FailedPrecondition.
 // - Consumers: `enable.auto.commit=false`, `enable.auto.offset.store=false`,
 //   `isolation.level=read_committed`, `auto.offset.reset=earliest`,
 //   `partition.assignment.strategy=cooperative-sticky`. Rebalances reach the
@@ -30,15 +31,21 @@
 //   Seek and Pause called from OnAssigned on a partition being assigned take
 //   effect with the assignment itself (a seek issued after the assignment could
 //   lose a race with the fetch of the committed offset). Lost partitions
-//   (session timeout) are reported through OnRevoked too; committing them then
-//   fails with a retryable error. Transient broker errors are retried inside
-//   librdkafka; Poll returns only fatal ones.
+//   (session timeout) are reported through OnRevoked too; the group coordinator
+//   then refuses their commit (a retryable error). Transient broker errors are retried inside
+//   librdkafka; Poll returns only those no retry fixes (fatal, not authorized,
+//   a subscribed topic missing). Poll before Subscribe is FailedPrecondition,
+//   as on the embedded backend. Destroying an unclosed consumer leaves the group
+//   without calling the listener.
 // - EnsureTopics reads the cluster's metadata: an existing topic with another
 //   partition count is an error naming both numbers; missing topics are created
 //   with CreateTopics. A cluster that does not answer (librdkafka's mock never
 //   answers CreateTopics) gives an error after `admin_timeout_ms` that tells the
 //   user to create the topic. The cleanup policy of existing topics is not
 //   checked: that needs DescribeConfigs, which the mock does not answer either.
+//   EndOffset of a topic the cluster does not have is NotFound; it never creates
+//   the topic (librdkafka's leader lookup alone would, on a broker with
+//   auto.create.topics.enable, and on the mock).
 // - A record timestamp of 0 is replaced by the send time (librdkafka's rule).
 //   Header values are bytes; a null header value is read back as empty.
 //

@@ -164,6 +164,8 @@ TEST_F(KafkaLogTest, ProduceConsumeRoundTrip) {
 
   auto consumer = log->NewConsumer("g-rt", "c1");
   ASSERT_TRUE(consumer.ok()) << consumer.status().ToString();
+  std::vector<RawRecord> early;
+  EXPECT_EQ((*consumer)->Poll(0, 10, &early).code(), StatusCode::kFailedPrecondition);
   Tracker tracker;
   ASSERT_TRUE((*consumer)->Subscribe({"rt"}, &tracker).ok());
   std::vector<RawRecord> got = PollUntil(**consumer, sent.size());
@@ -411,11 +413,23 @@ TEST_F(KafkaLogTest, BrokersDownGiveClearErrorsAfterTheTimeouts) {
   ASSERT_NE(log, nullptr);
   auto plain = log->NewProducer("");
   ASSERT_TRUE(plain.ok());
+  options.properties["queue.buffering.max.messages"] = "3";
+  auto small_queue_log = Open(options);
+  ASSERT_NE(small_queue_log, nullptr);
+  auto small = small_queue_log->NewProducer("");
+  ASSERT_TRUE(small.ok());
   for (int32_t broker = 1; broker <= 3; ++broker) rd_kafka_mock_broker_set_down(mock_.get(), broker);
+
   ASSERT_TRUE((*plain)->Send(Rec("down", 0, "k", "v")).ok());
   Status s = (*plain)->Flush();
   EXPECT_TRUE(s.retryable());
   EXPECT_THAT(s.message(), HasSubstr("1 record still unacknowledged after 1 s"));
+
+  // A full local queue: Send waits for room, then gives up with the reason.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE((*small)->Send(Rec("down", 0, "k", "v")).ok());
+  s = (*small)->Send(Rec("down", 0, "k", "v"));
+  EXPECT_TRUE(s.retryable());
+  EXPECT_THAT(s.message(), HasSubstr("the Kafka producer's queue stayed full for 1 s while sending to down"));
   auto tx = log->NewProducer("topo-test-down");
   ASSERT_FALSE(tx.ok());
   EXPECT_THAT(tx.status().message(),
