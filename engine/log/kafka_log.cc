@@ -258,7 +258,7 @@ class KafkaConsumer final : public Consumer, public ClientBase {
 
   ~KafkaConsumer() override {
     if (rk_ == nullptr) return;
-    if (!closed_) {
+    if (!closed_ && !closing_) {
       listener_ = nullptr;  // it may be gone already; the revocation still happens
       rd_kafka_consumer_close(rk_);
     }
@@ -408,11 +408,13 @@ class KafkaConsumer final : public Consumer, public ClientBase {
   }
 
   Status Close() override {
-    if (closed_) return Status::Ok();
-    closed_ = true;
+    if (closed_ || closing_) return Status::Ok();
     // Revokes the assignment through the listener (on this thread) and leaves the
-    // group, so the other members take the partitions over at once.
+    // group, so the other members take the partitions over at once. The consumer
+    // stays usable until then: OnRevoked must still be able to commit.
+    closing_ = true;
     rd_kafka_resp_err_t err = rd_kafka_consumer_close(rk_);
+    closed_ = true;
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return Status::IoError("closing the consumer of group " + Quoted(group_) + ": " + rd_kafka_err2str(err),
                              false);
@@ -461,10 +463,10 @@ class KafkaConsumer final : public Consumer, public ClientBase {
 
   RawRecord ToRawRecord(const rd_kafka_message_t* m) {
     RawRecord r;
-    if (m->rkt != last_rkt_) {
-      last_rkt_ = m->rkt;
-      last_topic_ = rd_kafka_topic_name(m->rkt);
-    }
+    // Compare names, not handles: a freed handle's address can come back for
+    // another topic.
+    const char* topic = rd_kafka_topic_name(m->rkt);
+    if (last_topic_ != topic) last_topic_ = topic;
     r.topic = last_topic_;
     r.partition = Partition(m->partition);
     r.offset = Offset(m->offset);
@@ -546,6 +548,7 @@ class KafkaConsumer final : public Consumer, public ClientBase {
   const std::string group_;
   rd_kafka_t* rk_ = nullptr;
   RebalanceListener* listener_ = nullptr;
+  bool closing_ = false;  // inside Close: the listener is being told
   bool closed_ = false;
   bool subscribed_ = false;
   Status pending_error_;
@@ -554,8 +557,8 @@ class KafkaConsumer final : public Consumer, public ClientBase {
   std::set<TopicPartition> assigning_;
   std::map<TopicPartition, Offset> pending_seeks_;
   std::set<TopicPartition> pending_pauses_;
-  // Consecutive records mostly share a topic: skip the strlen.
-  const rd_kafka_topic_t* last_rkt_ = nullptr;
+  // Consecutive records mostly share a topic: one compare instead of a fresh
+  // string built from the C name.
   std::string last_topic_;
 };
 
