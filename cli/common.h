@@ -42,6 +42,9 @@ Compiled LoadAndCompile(const std::string& file, const plan::LoadOptions& option
 void RegisterValidate(CLI::App& app, int* exit_code);
 void RegisterDescribe(CLI::App& app, int* exit_code);
 void RegisterTest(CLI::App& app, int* exit_code);
+void RegisterRun(CLI::App& app, int* exit_code);
+void RegisterProduce(CLI::App& app, int* exit_code);
+void RegisterConsume(CLI::App& app, int* exit_code);
 void RegisterNotYet(CLI::App& app, int* exit_code);
 
 }  // namespace topo::cli

@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
   topo::cli::RegisterValidate(app, &exit_code);
   topo::cli::RegisterDescribe(app, &exit_code);
   topo::cli::RegisterTest(app, &exit_code);
+  topo::cli::RegisterRun(app, &exit_code);
+  topo::cli::RegisterProduce(app, &exit_code);
+  topo::cli::RegisterConsume(app, &exit_code);
   topo::cli::RegisterNotYet(app, &exit_code);
   try {
     app.parse(argc, argv);

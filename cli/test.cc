@@ -56,13 +56,13 @@ void RegisterTest(CLI::App& app, int* exit_code) {
 }
 
 void RegisterNotYet(CLI::App& app, int* exit_code) {
-  for (const char* name : {"run", "produce", "consume", "store"}) {
-    auto* cmd = app.add_subcommand(name, std::string("(not available yet: lands with the runtime)"));
+  for (const char* name : {"store"}) {
+    auto* cmd = app.add_subcommand(name, std::string("(not available yet: lands with the state stores)"));
     cmd->allow_extras();
     std::string n = name;
     cmd->callback([n, exit_code] {
       std::fprintf(stderr,
-                   "topo %s: not available in this build yet (the runtime and log backends are being built); "
+                   "topo %s: not available in this build yet (it lands with the state stores); "
                    "use `topo test` to run a topology's declared cases in-process\n",
                    n.c_str());
       *exit_code = kExitUsage;

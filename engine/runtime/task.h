@@ -30,8 +30,9 @@ namespace topo::runtime {
 struct NodeMetrics {
   uint64_t in = 0;       // records received
   uint64_t errors = 0;   // records whose processing failed here
-  uint64_t skipped = 0;  // failed and skipped by policy, or dropped by a branch without default
+  uint64_t skipped = 0;  // failed and skipped by the `skip` policy
   uint64_t dead_lettered = 0;
+  uint64_t dropped = 0;  // dropped by design (a branch without default), not an error
 };
 
 class TaskContext {

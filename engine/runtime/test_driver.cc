@@ -140,7 +140,8 @@ NodeMetrics TestDriver::MetricsFor(const std::string& id) const {
       if (runner->node().id != id) continue;
       sum.in += runner->metrics().in;
       sum.errors += runner->metrics().errors;
-      sum.skipped += runner->metrics().skipped + runner->op().dropped();
+      sum.skipped += runner->metrics().skipped;
+      sum.dropped += runner->op().dropped();
       sum.dead_lettered += runner->metrics().dead_lettered;
     }
   }

@@ -117,7 +117,7 @@ topo.topology('t', {
   EXPECT_EQ(Outputs(d, "rest")[0].value.Get("n")->as_int(), 3);
 }
 
-TEST(BranchTest, WithoutDefaultUnmatchedRecordsAreCountedAsSkipped) {
+TEST(BranchTest, WithoutDefaultUnmatchedRecordsAreCountedAsDropped) {
   auto t = Compile(R"(
 local topo = import 'topo.libsonnet';
 topo.topology('t', {
@@ -132,7 +132,8 @@ topo.topology('t', {
   runtime::TestDriver d(t);
   ASSERT_TRUE(d.Pipe("in", "k", Value(Object{{"n", 1}})).ok());
   EXPECT_TRUE(Outputs(d, "big").empty());
-  EXPECT_EQ(d.MetricsFor("b").skipped, 1u);
+  EXPECT_EQ(d.MetricsFor("b").dropped, 1u);
+  EXPECT_EQ(d.MetricsFor("b").skipped, 0u);
 }
 
 TEST(MergeTest, ForwardsBothInputs) {

@@ -1,0 +1,42 @@
+#include "cli/log_flags.h"
+
+#include "engine/log/embedded_log.h"
+#include "engine/log/kafka_log.h"
+#include "engine/serde/codec.h"
+
+namespace topo::cli {
+
+void LogFlags::AddTo(CLI::App* cmd) {
+  cmd->add_option("--data-dir", data_dir, "Embedded log directory (when no --bootstrap-servers)")
+      ->capture_default_str();
+  cmd->add_option("--bootstrap-servers", bootstrap_servers,
+                  "Kafka brokers host:port,... (selects the Kafka backend)");
+  cmd->add_option("-X", properties, "librdkafka property key=value for every Kafka client (repeatable)");
+}
+
+Result<std::unique_ptr<log::Log>> LogFlags::Open() const {
+  if (bootstrap_servers.empty()) {
+    if (!properties.empty()) return Status::Invalid("-X applies to Kafka only: add --bootstrap-servers");
+    log::EmbeddedLogOptions o;
+    o.dir = data_dir;
+    return log::OpenEmbeddedLog(o);
+  }
+  log::KafkaLogOptions o;
+  o.bootstrap_servers = bootstrap_servers;
+  for (const auto& kv : properties) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) return Status::Invalid("-X expects key=value, got '" + kv + "'");
+    o.properties[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return log::OpenKafkaLog(o);
+}
+
+std::string WireBytes(const Value& v) {
+  if (v.is_string()) return v.as_string();
+  std::string out;
+  auto codec = MakeCodec("json", nullptr);
+  if (codec.ok() && (*codec)->Encode(v, &out).ok()) return out;
+  return v.DebugString();
+}
+
+}  // namespace topo::cli

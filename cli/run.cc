@@ -1,0 +1,161 @@
+// topo run FILE: run a topology on the embedded log (default) or on Kafka.
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "cli/common.h"
+#include "cli/log_flags.h"
+#include "engine/runtime/application.h"
+
+namespace topo::cli {
+
+// Produces JSON lines from `path` into `topic` (see produce.cc).
+Status ProduceLines(log::Log& log, const std::string& topic, std::istream& in, uint64_t* count);
+
+namespace {
+
+std::atomic<int> g_signals{0};
+
+void OnSignal(int) {
+  // A second Ctrl-C exits at once (the first asks for a graceful stop).
+  if (g_signals.fetch_add(1) >= 1) _exit(130);
+}
+
+std::string Rate(uint64_t n, double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f/s", seconds > 0 ? n / seconds : 0.0);
+  return buf;
+}
+
+}  // namespace
+
+void RegisterRun(CLI::App& app, int* exit_code) {
+  auto* cmd = app.add_subcommand("run", "Run a topology until interrupted (Ctrl-C commits and exits 0)");
+  struct Args {
+    std::string file;
+    LoadFlags load;
+    LogFlags log;
+    int threads = 1;
+    double status_interval_s = 2;
+    std::vector<std::string> produce;
+    int64_t exit_when_idle_ms = 0;
+    std::string application_id;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("file", args->file, "Topology file (.jsonnet)")->required();
+  cmd->add_option("--threads", args->threads, "Stream threads")->capture_default_str();
+  cmd->add_option("--application-id", args->application_id,
+                  "Consumer group / transactional id prefix (default: the topology's)");
+  cmd->add_option("--produce", args->produce,
+                  "Before starting, feed TOPIC from a JSON-lines FILE (TOPIC=FILE, repeatable)");
+  cmd->add_option("--status-interval", args->status_interval_s, "Seconds between status lines (0: none)")
+      ->capture_default_str();
+  cmd->add_option("--exit-when-idle", args->exit_when_idle_ms,
+                  "Commit and exit once no record arrived for this many ms (batch runs, tests)");
+  args->load.AddTo(cmd);
+  args->log.AddTo(cmd);
+  cmd->callback([args, exit_code] {
+    auto fail = [&](int code, const std::string& msg) {
+      std::fprintf(stderr, "topo run: %s\n", msg.c_str());
+      *exit_code = code;
+    };
+    auto opts = args->load.ToOptions();
+    if (!opts.ok()) return fail(kExitUsage, opts.status().message());
+    Compiled c = LoadAndCompile(args->file, *opts);
+    if (!c.topology) {
+      if (!c.load_error.empty()) std::fprintf(stderr, "%s\n", c.load_error.c_str());
+      for (const auto& d : c.diagnostics) std::fprintf(stderr, "%s\n", d.ToString().c_str());
+      *exit_code = c.exit_code;
+      return;
+    }
+    auto log = args->log.Open();
+    if (!log.ok()) return fail(kExitFailure, log.status().message());
+    runtime::RunOptions ro;
+    ro.threads = args->threads;
+    ro.application_id = args->application_id;
+    auto app = runtime::Application::Create(c.topology, log->get(), ro);
+    if (!app.ok()) return fail(kExitUsage, app.status().message());
+    std::printf("topo run: topology '%s' (%s), backend %s, application id '%s', %d thread(s)\n",
+                c.topology->name().c_str(), (*app)->exactly_once() ? "exactly_once" : "at_least_once",
+                (*log)->Describe().c_str(), (*app)->application_id().c_str(), args->threads);
+    // Topics first, so --produce finds them with their declared partitions.
+    std::vector<std::string> report;
+    Status st = (*app)->EnsureTopics(&report);
+    for (const auto& line : report) std::printf("  %s\n", line.c_str());
+    if (!st.ok()) return fail(kExitFailure, st.message());
+    for (const auto& spec : args->produce) {
+      auto eq = spec.find('=');
+      if (eq == std::string::npos)
+        return fail(kExitUsage, "--produce expects TOPIC=FILE, got '" + spec + "'");
+      std::ifstream in(spec.substr(eq + 1));
+      if (!in) return fail(kExitUsage, "--produce: cannot read " + spec.substr(eq + 1));
+      uint64_t n = 0;
+      st = ProduceLines(**log, spec.substr(0, eq), in, &n);
+      if (!st.ok()) return fail(kExitFailure, st.message());
+      std::printf("  produced %llu record(s) into %s from %s\n", static_cast<unsigned long long>(n),
+                  spec.substr(0, eq).c_str(), spec.substr(eq + 1).c_str());
+    }
+    st = (*app)->Start();
+    if (!st.ok()) return fail(kExitFailure, st.message());
+    std::signal(SIGINT, OnSignal);
+    std::signal(SIGTERM, OnSignal);
+    std::printf("running; Ctrl-C to stop\n");
+    std::fflush(stdout);
+
+    const bool tty = isatty(fileno(stdout));
+    const auto start = std::chrono::steady_clock::now();
+    auto last_status = start, last_change = start;
+    uint64_t last_in = 0, last_out = 0, seen_in = 0;
+    bool printed_inline = false;
+    while (g_signals.load() == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      auto snap = (*app)->Snapshot();
+      auto now = std::chrono::steady_clock::now();
+      if (!snap.running) break;  // a thread stopped with an error
+      if (snap.records_in != seen_in) seen_in = snap.records_in, last_change = now;
+      if (args->exit_when_idle_ms > 0 &&
+          std::chrono::duration_cast<std::chrono::milliseconds>(now - last_change).count() >=
+              args->exit_when_idle_ms)
+        break;
+      double dt = std::chrono::duration<double>(now - last_status).count();
+      if (args->status_interval_s > 0 && dt >= args->status_interval_s) {
+        std::string line = "records in " + std::to_string(snap.records_in) + " (" +
+                           Rate(snap.records_in - last_in, dt) + ")  out " +
+                           std::to_string(snap.records_out) + " (" + Rate(snap.records_out - last_out, dt) +
+                           ")  errors " + std::to_string(snap.errors) + " (dead-lettered " +
+                           std::to_string(snap.dead_lettered) + ", skipped " + std::to_string(snap.skipped) +
+                           ")  dropped " + std::to_string(snap.dropped) + "  tasks " +
+                           std::to_string(snap.tasks) + "  commits " + std::to_string(snap.commits);
+        if (tty) {
+          std::printf("\r\033[K%s", line.c_str());
+          printed_inline = true;
+        } else {
+          std::printf("%s\n", line.c_str());
+        }
+        std::fflush(stdout);
+        last_status = now, last_in = snap.records_in, last_out = snap.records_out;
+      }
+    }
+    if (printed_inline) std::printf("\n");
+    std::printf("stopping: committing what was processed...\n");
+    std::fflush(stdout);
+    (*app)->RequestStop();
+    st = (*app)->Wait();
+    auto snap = (*app)->Snapshot();
+    std::printf(
+        "stopped: records in %llu, out %llu, errors %llu (dead-lettered %llu, skipped %llu), dropped %llu\n",
+        static_cast<unsigned long long>(snap.records_in), static_cast<unsigned long long>(snap.records_out),
+        static_cast<unsigned long long>(snap.errors), static_cast<unsigned long long>(snap.dead_lettered),
+        static_cast<unsigned long long>(snap.skipped), static_cast<unsigned long long>(snap.dropped));
+    if (!st.ok()) return fail(kExitFailure, st.message());
+    *exit_code = kExitOk;
+  });
+}
+
+}  // namespace topo::cli
