@@ -22,6 +22,7 @@
 
 #include "engine/log/embedded_log.h"
 #include "engine/serde/codec.h"
+#include "tests/integration/topo_process.h"
 
 namespace topo {
 namespace {
@@ -30,8 +31,6 @@ namespace fs = std::filesystem;
 
 constexpr int kInputs = 200000;
 constexpr int kPartitions = 4;
-
-std::string TopoBinary() { return TOPO_BINARY_PATH; }  // set by CMake to the built binary
 
 const char* kRouting = R"(
 local topo = import 'topo.libsonnet';
@@ -103,60 +102,10 @@ class CrashRecoveryTest : public ::testing::Test {
     ASSERT_TRUE((*producer)->Flush().ok());
   }
 
-  // A running `topo run` child whose output is collected by a reader thread,
-  // so the test can wait for the moment it starts processing.
-  struct Child {
-    pid_t pid = -1;
-    std::thread reader;
-    std::mutex mu;
-    std::condition_variable cv;
-    std::string output;
-    bool running = false, closed = false;
-  };
-
-  void StartRun(const std::string& guarantee, Child* c) {
-    int fds[2];
-    ASSERT_EQ(pipe(fds), 0);
-    c->pid = fork();
-    if (c->pid == 0) {
-      dup2(fds[1], 1);
-      dup2(fds[1], 2);
-      close(fds[0]);
-      std::string bin = TopoBinary(), file = (dir_ / "t.jsonnet").string(), data = (dir_ / "data").string(),
-                  ext = "guarantee=" + guarantee;
-      execl(bin.c_str(), bin.c_str(), "run", file.c_str(), "--data-dir", data.c_str(), "--threads", "2",
-            "--status-interval", "0.05", "--exit-when-idle", "1500", "--ext-str", ext.c_str(),
-            (char*)nullptr);
-      _exit(127);
-    }
-    close(fds[1]);
-    c->reader = std::thread([c, fd = fds[0]] {
-      char buf[4096];
-      for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) {
-        std::lock_guard<std::mutex> lock(c->mu);
-        c->output.append(buf, n);
-        if (c->output.find("\nrunning;") != std::string::npos) c->running = true;
-        c->cv.notify_all();
-      }
-      close(fd);
-      std::lock_guard<std::mutex> lock(c->mu);
-      c->closed = true;
-      c->cv.notify_all();
-    });
-  }
-
-  // Waits until the child reports it is processing (or exits); true when running.
-  bool AwaitRunning(Child* c) {
-    std::unique_lock<std::mutex> lock(c->mu);
-    c->cv.wait(lock, [c] { return c->running || c->closed; });
-    return c->running;
-  }
-
-  int Finish(Child* c) {
-    int status = 0;
-    waitpid(c->pid, &status, 0);
-    c->reader.join();
-    return status;
+  void StartRun(const std::string& guarantee, testing::TopoProcess* p) {
+    p->Start({"run", (dir_ / "t.jsonnet").string(), "--data-dir", (dir_ / "data").string(), "--threads", "2",
+              "--status-interval", "0.05", "--exit-when-idle", "1500", "--ext-str",
+              "guarantee=" + guarantee});
   }
 
   // Kills runs at random points after they started processing, `kills` times,
@@ -166,21 +115,21 @@ class CrashRecoveryTest : public ::testing::Test {
     std::uniform_int_distribution<int> delay_ms(20, 400);
     int killed_mid_run = 0;
     for (int k = 0; k < kills; ++k) {
-      Child c;
-      StartRun(guarantee, &c);
-      ASSERT_TRUE(AwaitRunning(&c)) << c.output;
+      testing::TopoProcess run;
+      StartRun(guarantee, &run);
+      ASSERT_TRUE(run.AwaitOutput("\nrunning;")) << run.output();
       std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));  // the fault injection point
-      kill(c.pid, SIGKILL);
-      int st = Finish(&c);
-      ASSERT_TRUE(WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) == 0)) << c.output;
+      run.Signal(SIGKILL);
+      int st = run.Wait();
+      ASSERT_TRUE(WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) == 0)) << run.output();
       // The status lines show the run was processing (not idle) when it died.
-      if (WIFSIGNALED(st) && LastRecordsIn(c.output) > 0) ++killed_mid_run;
+      if (WIFSIGNALED(st) && LastRecordsIn(run.output()) > 0) ++killed_mid_run;
     }
     EXPECT_GT(killed_mid_run, 0) << "no kill landed while records were being processed";
-    Child c;
-    StartRun(guarantee, &c);
-    int st = Finish(&c);
-    ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "final run failed:\n" << c.output;
+    testing::TopoProcess last;
+    StartRun(guarantee, &last);
+    int st = last.Wait();
+    ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "final run failed:\n" << last.output();
   }
 
   // The last "records in N" a run printed, or -1.

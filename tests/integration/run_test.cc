@@ -1,0 +1,137 @@
+// `topo run` as a user drives it: graceful stop, a second instance refused,
+// produce/consume round trip, a record that fails the run names its position.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "engine/log/embedded_log.h"
+#include "tests/integration/topo_process.h"
+
+namespace topo {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("topo_run_" + std::to_string(getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "t.jsonnet") << R"(
+local topo = import 'topo.libsonnet';
+topo.topology('runner', {
+  topics: { 'in': topo.topic(partitions=2), out: topo.topic(partitions=2) },
+  nodes: {
+    src: topo.source('in'),
+    up: topo.map('src', value='{id: value.id, total: value.a / value.b}'),
+    sink: topo.sink('up', 'out'),
+  },
+}))";
+    std::ofstream(dir_ / "in.jsonl") << R"({"key":"k1","value":{"id":"k1","a":10,"b":2}})"
+                                        "\n"
+                                     << R"({"key":"k2","value":{"id":"k2","a":9,"b":3}})"
+                                        "\n";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::vector<std::string> Run(std::vector<std::string> extra = {}) {
+    std::vector<std::string> a = {"run", (dir_ / "t.jsonnet").string(), "--data-dir",
+                                  (dir_ / "data").string()};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+  std::string Data() const { return (dir_ / "data").string(); }
+
+  fs::path dir_;
+};
+
+TEST_F(RunTest, SigintCommitsAndExitsZeroAndOutputsCanBeConsumed) {
+  testing::TopoProcess run;
+  run.Start(Run({"--produce", "in=" + (dir_ / "in.jsonl").string(), "--status-interval", "0.05"}));
+  ASSERT_TRUE(run.AwaitOutput("records in 2 ")) << run.output();
+  run.Signal(SIGINT);
+  int st = run.Wait();
+  ASSERT_TRUE(WIFEXITED(st)) << run.output();
+  EXPECT_EQ(WEXITSTATUS(st), 0) << run.output();
+  EXPECT_NE(run.output().find("stopped: records in"), std::string::npos) << run.output();
+
+  // What was processed before the stop is committed: a restart does not redo it,
+  // and a consumer sees each output once.
+  testing::TopoProcess consume;
+  consume.Start({"consume", "out", "--data-dir", Data(), "--from-beginning", "--max", "2", "--timeout", "5"});
+  ASSERT_EQ(WEXITSTATUS(consume.Wait()), 0) << consume.output();
+  EXPECT_NE(consume.output().find(R"("key":"k1","value":{"id":"k1","total":5})"), std::string::npos)
+      << consume.output();
+  EXPECT_NE(consume.output().find(R"("key":"k2","value":{"id":"k2","total":3})"), std::string::npos)
+      << consume.output();
+}
+
+TEST_F(RunTest, ASecondInstanceOnTheSameDataDirIsRefused) {
+  testing::TopoProcess first;
+  first.Start(Run());
+  ASSERT_TRUE(first.AwaitOutput("\nrunning;")) << first.output();
+  testing::TopoProcess second;
+  second.Start(Run());
+  int st = second.Wait();
+  EXPECT_EQ(WEXITSTATUS(st), 1) << second.output();
+  EXPECT_NE(second.output().find("in use by process " + std::to_string(first.pid())), std::string::npos)
+      << second.output();
+  first.Signal(SIGTERM);
+  EXPECT_EQ(WEXITSTATUS(first.Wait()), 0) << first.output();
+}
+
+TEST_F(RunTest, ARecordThatFailsStopsTheRunNamingNodeAndPosition) {
+  std::ofstream(dir_ / "bad.jsonl") << R"({"key":"k9","value":{"id":"k9","a":1,"b":0}})"
+                                       "\n";
+  testing::TopoProcess run;
+  run.Start(Run({"--produce", "in=" + (dir_ / "bad.jsonl").string()}));
+  int st = run.Wait();
+  EXPECT_EQ(WEXITSTATUS(st), 1) << run.output();
+  EXPECT_NE(run.output().find("node 'up'"), std::string::npos) << run.output();
+  EXPECT_NE(run.output().find("division by zero"), std::string::npos) << run.output();
+  EXPECT_NE(run.output().find("(input in["), std::string::npos) << run.output();
+}
+
+TEST_F(RunTest, UndecodableInputStopsTheRunNamingTopicPartitionOffset) {
+  {  // Raw bytes that are not JSON, written through the log API (topo produce only writes JSON).
+    log::EmbeddedLogOptions o;
+    o.dir = Data();
+    auto lg = log::OpenEmbeddedLog(o);
+    ASSERT_TRUE(lg.ok()) << lg.status().message();
+    log::TopicConfig in;
+    in.name = "in";
+    in.partitions = 2;
+    std::vector<std::string> report;
+    ASSERT_TRUE((*lg)->EnsureTopics({in}, &report).ok());
+    auto producer = (*lg)->NewProducer("");
+    RawRecord r;
+    r.topic = "in";
+    r.partition = Partition(1);
+    r.key = "k";
+    r.value = "{\"id\": ";
+    ASSERT_TRUE((*producer)->Send(std::move(r)).ok());
+    ASSERT_TRUE((*producer)->Flush().ok());
+  }
+  testing::TopoProcess run;
+  run.Start(Run());
+  int st = run.Wait();
+  EXPECT_EQ(WEXITSTATUS(st), 1) << run.output();
+  EXPECT_NE(run.output().find("node 'src'"), std::string::npos) << run.output();
+  EXPECT_NE(run.output().find("value does not decode as json"), std::string::npos) << run.output();
+  EXPECT_NE(run.output().find("(input in[1]@0)"), std::string::npos) << run.output();
+}
+
+TEST_F(RunTest, UnknownKafkaPropertyIsNamed) {
+  testing::TopoProcess run;
+  run.Start({"run", (dir_ / "t.jsonnet").string(), "--bootstrap-servers", "127.0.0.1:1", "-X",
+             "no.such.property=1"});
+  int st = run.Wait();
+  EXPECT_NE(WEXITSTATUS(st), 0);
+  EXPECT_NE(run.output().find("no.such.property"), std::string::npos) << run.output();
+}
+
+}  // namespace
+}  // namespace topo
