@@ -729,7 +729,8 @@ class KafkaProducer final : public Producer, public ClientBase {
                            m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
                            m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
     self->delivery_error_ =
-        Status::IoError("delivery to " + where + " failed: " + rd_kafka_message_errstr(m), !permanent);
+        // (rd_kafka_message_errstr is for consumed messages only: here it would read the payload.)
+        Status::IoError("delivery to " + where + " failed: " + rd_kafka_err2str(m->err), !permanent);
   }
 
   Status SendError(const RawRecord& record, rd_kafka_resp_err_t code, const char* why) {
