@@ -64,8 +64,20 @@
 // begin offset, or on a compacted-away record, continue at the next record that
 // exists (Kafka's auto.offset.reset=earliest).
 //
+// Compaction holds the keys written since its last pass in memory, and each
+// pass with new records reads the whole partition (Kafka's cleaner does the
+// same, segment by segment). Size-based retention (retention.bytes) is not
+// implemented.
+//
+// Lifetimes: a consumer must Subscribe before it Polls, and the group id must
+// not be empty. The EmbeddedLog must outlive its consumers and producers (it
+// aborts with a message otherwise). A transactional producer's CommitTransaction
+// takes a consumer of the same log; its group receives the consumed offsets.
+//
 // Thread-safety: the Log (including Maintain) may be shared by threads; each
-// Consumer and Producer belongs to one thread (as log.h says).
+// Consumer and Producer belongs to one thread (as log.h says). Writers of
+// records serialize on one mutex (RocksDB's Write included); readers do not
+// take it.
 
 #include <cstdint>
 #include <memory>
