@@ -2,8 +2,8 @@
 
 #include <utility>
 
+#include "engine/base/suggest.h"
 #include "engine/expr/functions.h"
-#include "engine/expr/suggest.h"
 
 namespace topo::expr {
 

@@ -8,10 +8,11 @@
 #include <system_error>
 #include <utility>
 
+#include "engine/base/suggest.h"
 #include "engine/expr/expr.h"
-#include "engine/expr/json.h"
-#include "engine/expr/suggest.h"
 #include "engine/expr/time.h"
+#include "engine/serde/json_codec.h"
+#include "engine/value/text.h"
 
 namespace topo::expr {
 
@@ -101,12 +102,22 @@ char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 
 char AsciiUpper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
-// The bytes hash() and partition_of() hash: a string's UTF-8, raw bytes, else JSON text.
-std::string_view KeyBytes(const Value& v, std::string* buf) {
-  if (v.is_string()) return v.as_string();
-  if (v.is_bytes()) return v.as_bytes().data;
-  AppendJson(*buf, v);
-  return *buf;
+// The bytes hash() and partition_of() hash: a string's UTF-8, raw bytes, else
+// the JSON text serde's json codec writes (built in *buf). False, with *err set,
+// for a value JSON cannot hold.
+bool KeyBytes(const Value& v, std::string* buf, std::string_view* out, std::string* err) {
+  if (v.is_string()) {
+    *out = v.as_string();
+    return true;
+  }
+  if (v.is_bytes()) {
+    *out = v.as_bytes().data;
+    return true;
+  }
+  Status s = AppendJson(v, buf);
+  if (!s.ok()) return Err(err, s.message());
+  *out = *buf;
+  return true;
 }
 
 Result<Decimal> ToDecimal(const Value& v) {
@@ -190,10 +201,10 @@ bool FnSplit(const Value* const* a, int, Value& out, std::string* err) {
   return true;
 }
 
-bool FnConcat(const Value* const* a, int n, Value& out, std::string*) {
+bool FnConcat(const Value* const* a, int n, Value& out, std::string* err) {
   std::string s;
   for (int i = 0; i < n; ++i) {
-    if (!a[i]->is_null()) AppendText(s, *a[i]);
+    if (!a[i]->is_null() && !AppendText(s, *a[i], err)) return false;
   }
   out = Value(std::move(s));
   return true;
@@ -266,7 +277,7 @@ bool FnFormat(const Value* const* a, int n, Value& out, std::string* err) {
       s.push_back('{');
       ++i;
     } else if (f[i] == '{') {
-      AppendText(s, *a[next++]);
+      if (!AppendText(s, *a[next++], err)) return false;
       ++i;
     } else if (f[i] == '}') {
       s.push_back('}');
@@ -300,13 +311,13 @@ bool FnReplace(const Value* const* a, int, Value& out, std::string*) {
   return true;
 }
 
-bool FnString(const Value* const* a, int, Value& out, std::string*) {
+bool FnString(const Value* const* a, int, Value& out, std::string* err) {
   if (a[0]->is_string()) {
     out = *a[0];
     return true;
   }
   std::string s;
-  AppendText(s, *a[0]);
+  if (!AppendText(s, *a[0], err)) return false;
   out = Value(std::move(s));
   return true;
 }
@@ -510,9 +521,11 @@ bool FnMs(const Value* const* a, int, Value& out, std::string* err) {
 
 // ---- hashing ----
 
-bool FnHash(const Value* const* a, int, Value& out, std::string*) {
+bool FnHash(const Value* const* a, int, Value& out, std::string* err) {
   std::string buf;
-  out = Value(int64_t{Murmur2(KeyBytes(*a[0], &buf))});
+  std::string_view key;
+  if (!KeyBytes(*a[0], &buf, &key, err)) return false;
+  out = Value(int64_t{Murmur2(key)});
   return true;
 }
 
@@ -521,7 +534,9 @@ bool FnPartitionOf(const Value* const* a, int, Value& out, std::string* err) {
   if (n <= 0 || n > INT32_MAX)
     return Err(err, "partition count must be 1.." + std::to_string(INT32_MAX) + ", got " + std::to_string(n));
   std::string buf;
-  out = Value(int64_t{PartitionForKey(KeyBytes(*a[0], &buf), static_cast<int32_t>(n))});
+  std::string_view key;
+  if (!KeyBytes(*a[0], &buf, &key, err)) return false;
+  out = Value(int64_t{PartitionForKey(key, static_cast<int32_t>(n))});
   return true;
 }
 
@@ -577,15 +592,19 @@ bool FnNow(const Value* const*, int, Value& out, std::string*) {
   return true;
 }
 
-bool FnJson(const Value* const* a, int, Value& out, std::string*) {
+bool FnJson(const Value* const* a, int, Value& out, std::string* err) {
   std::string s;
-  AppendJson(s, *a[0]);
+  Status st = AppendJson(*a[0], &s);
+  if (!st.ok()) return Err(err, st.message());
   out = Value(std::move(s));
   return true;
 }
 
 bool FnParseJson(const Value* const* a, int, Value& out, std::string* err) {
-  auto r = ParseJson(a[0]->as_string());
+  // One codec per thread: a CompiledExpr is evaluated from many threads, and the
+  // codec keeps simdjson's parser buffers between calls.
+  thread_local JsonCodec codec;
+  auto r = codec.Decode(a[0]->as_string());
   if (!r.ok()) return Err(err, r.status().message());
   out = std::move(r).value();
   return true;
@@ -803,14 +822,18 @@ std::vector<std::string> FunctionNames() {
   return out;
 }
 
-void AppendText(std::string& out, const Value& v) {
+bool AppendText(std::string& out, const Value& v, std::string* err) {
   switch (v.type()) {
-    case ValueType::kString: out += v.as_string(); break;
-    case ValueType::kInt: AppendInt(out, v.as_int()); break;
-    case ValueType::kDouble: AppendDouble(out, v.as_double()); break;
-    case ValueType::kDecimal: v.as_decimal().AppendTo(out); break;
-    case ValueType::kBool: out += v.as_bool() ? "true" : "false"; break;
-    default: AppendJson(out, v); break;
+    case ValueType::kString: out += v.as_string(); return true;
+    case ValueType::kInt: AppendInt(out, v.as_int()); return true;
+    case ValueType::kDouble: AppendDouble(out, v.as_double()); return true;
+    case ValueType::kDecimal: v.as_decimal().AppendTo(out); return true;
+    case ValueType::kBool: out += v.as_bool() ? "true" : "false"; return true;
+    default: {
+      Status s = AppendJson(v, &out);
+      if (!s.ok()) return Err(err, s.message());
+      return true;
+    }
   }
 }
 

@@ -75,9 +75,11 @@ const FunctionDef* FindFunction(std::string_view name);
 const std::vector<FunctionDef>& AllFunctions();
 
 // The text form concat(), format() and string() give a value: strings as they
-// are, numbers and bools as literals, decimals with their scale, null as "null",
-// arrays, objects and bytes as JSON.
-void AppendText(std::string& out, const Value& v);
+// are, numbers and bools as literals (doubles as text.h's AppendDouble writes
+// them), decimals with their scale, null as "null", arrays, objects and bytes as
+// the JSON serde's json codec writes. False, with *err set, when that JSON
+// cannot be written (a NaN inside an array, say).
+[[nodiscard]] bool AppendText(std::string& out, const Value& v, std::string* err);
 
 // Literal value of an argument: a literal, or a negated numeric literal (-1).
 // nullptr when the argument is not a literal.

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <deque>
-#include <numeric>
 #include <set>
+
+#include "engine/base/suggest.h"
 
 namespace topo::plan {
 
@@ -23,34 +24,10 @@ std::pair<std::string, std::string> SplitInput(const Topology& topology, const s
   return {ref, ""};
 }
 
-std::string DidYouMean(const std::string& name, const std::vector<std::string>& candidates) {
-  auto distance = [](const std::string& a, const std::string& b) {
-    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-    std::iota(prev.begin(), prev.end(), 0);
-    for (size_t i = 1; i <= a.size(); ++i) {
-      cur[0] = i;
-      for (size_t j = 1; j <= b.size(); ++j)
-        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-      std::swap(prev, cur);
-    }
-    return prev[b.size()];
-  };
-  std::string best;
-  size_t best_d = std::max<size_t>(2, name.size() / 3) + 1;
-  for (const auto& c : candidates) {
-    size_t d = distance(name, c);
-    if (d < best_d) best_d = d, best = c;
-  }
-  return best;
-}
-
 namespace {
 
-std::string Hint(const std::string& name, const std::vector<std::string>& candidates) {
-  std::string best = DidYouMean(name, candidates);
-  return best.empty() ? "" : " (did you mean '" + best + "'?)";
-}
-
+// Sorted, so names passed to DidYouMean (where the first of equally close
+// candidates wins) come in the same order on every run.
 std::vector<std::string> Keys(const auto& map) {
   std::vector<std::string> keys;
   for (const auto& [k, v] : map) keys.push_back(k);
@@ -80,7 +57,7 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
   auto check_topic = [&](const std::string& node, const std::string& topic, const char* role) {
     if (!t.topics().count(topic)) {
       error(node, std::string(role) + " topic '" + topic + "' is not declared in topics" +
-                      Hint(topic, topic_names));
+                      DidYouMean(topic, topic_names));
       return false;
     }
     return true;
@@ -119,7 +96,7 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
       auto [parent, port] = SplitInput(t, ref);
       auto pit = t.nodes().find(parent);
       if (pit == t.nodes().end()) {
-        error(id, "input '" + ref + "' does not exist" + Hint(ref, node_ids));
+        error(id, "input '" + ref + "' does not exist" + DidYouMean(ref, node_ids));
         continue;
       }
       if (pit->second.has_sink()) {
@@ -132,7 +109,7 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
         if (!b.cases().count(port) && !(port == "default" && b.default_())) {
           std::vector<std::string> ports = Keys(b.cases());
           if (b.default_()) ports.push_back("default");
-          error(id, "branch '" + parent + "' has no output '" + port + "'" + Hint(port, ports));
+          error(id, "branch '" + parent + "' has no output '" + port + "'" + DidYouMean(port, ports));
           continue;
         }
       } else if (pit->second.has_branch()) {

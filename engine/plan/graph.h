@@ -48,7 +48,4 @@ Graph BuildGraph(const LoadedTopology& topology, Diagnostics* diags);
 // node; otherwise returns (ref, "").
 std::pair<std::string, std::string> SplitInput(const Topology& topology, const std::string& ref);
 
-// The closest candidate to `name` by edit distance, or "" when nothing is close.
-std::string DidYouMean(const std::string& name, const std::vector<std::string>& candidates);
-
 }  // namespace topo::plan

@@ -3,7 +3,6 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -17,7 +16,8 @@
 #include <emmintrin.h>
 #endif
 
-#include "engine/serde/base64.h"
+#include "engine/base/base64.h"
+#include "engine/value/text.h"
 
 namespace topo {
 
@@ -367,20 +367,6 @@ class SlowJsonParser {
 
 // ---- encoding ----
 
-// Per-byte action in a JSON string: 0 = copy, 'u' = \u00XX, else the letter after '\'.
-constexpr auto kEscape = [] {
-  std::array<char, 256> t{};
-  for (int c = 0; c < 0x20; ++c) t[c] = 'u';
-  t['\b'] = 'b';
-  t['\f'] = 'f';
-  t['\n'] = 'n';
-  t['\r'] = 'r';
-  t['\t'] = 't';
-  t['"'] = '"';
-  t['\\'] = '\\';
-  return t;
-}();
-
 // Whether any of the 8 bytes needs escaping or is non-ASCII (exact "any"
 // tests; see Bit Twiddling Hacks, "determine if a word has a byte less than n").
 inline bool HasSpecialByte(uint64_t w) {
@@ -559,8 +545,8 @@ class JsonWriter {
           std::isnan(d) ? "NaN cannot be encoded as JSON" : "an infinite double cannot be encoded as JSON";
       return false;
     }
-    char* p = Reserve(32);
-    char* end = std::to_chars(p, p + 30, d).ptr;
+    char* p = Reserve(kMaxDoubleText + 2);
+    char* end = FormatDouble(d, p);
     // Keep integral doubles doubles on the way back: 3.0 -> "3.0", not "3".
     if (std::find_if(p, end, [](char c) { return c == '.' || c == 'e'; }) == end) {
       *end++ = '.';
@@ -592,21 +578,8 @@ class JsonWriter {
     const char* const end = in + s.size();
     bool non_ascii = false;
     auto put = [&](unsigned char c) {
-      char e = kEscape[c];
-      if (e == 0) {
-        *p++ = static_cast<char>(c);
-        non_ascii |= c >= 0x80;
-      } else if (e == 'u') {
-        static constexpr char kHex[] = "0123456789abcdef";
-        std::memcpy(p, "\\u00", 4);
-        p[4] = kHex[c >> 4];
-        p[5] = kHex[c & 0xF];
-        p += 6;
-      } else {
-        p[0] = '\\';
-        p[1] = e;
-        p += 2;
-      }
+      p = EscapeJsonByte(c, p);
+      non_ascii |= c >= 0x80;
     };
     while (end - in > 16) {
       if (CopyUpTo16IfPlain(in, 16, p)) {

@@ -11,13 +11,14 @@
 //   Object::Find returns the first).
 //
 // Encode: compact JSON, byte-exact deterministic (fields in object order, no
-// spaces). int as written; double in its shortest round-trip form, with ".0"
-// added to integral values so they decode as double again; NaN and infinities
-// are errors (JSON cannot hold them); decimal as a JSON number with exactly its
-// digits ("16.50"); bytes as a base64 string; strings escaped per RFC 8259
-// (quote, backslash, control characters), other UTF-8 written as is. A string
-// that is not valid UTF-8 is an error (the output would not be JSON). Errors
-// name the path of the offending value ("payload.amount", "items[2]").
+// spaces). int as written; double in its shortest round-trip form (FormatDouble,
+// engine/value/text.h), with ".0" added to integral values so they decode as
+// double again; NaN and infinities are errors (JSON cannot hold them); decimal
+// as a JSON number with exactly its digits ("16.50"); bytes as a base64 string;
+// strings escaped per RFC 8259 (quote, backslash, control characters; text.h's
+// EscapeJsonByte), other UTF-8 written as is. A string that is not valid UTF-8
+// is an error (the output would not be JSON). Errors name the path of the
+// offending value ("payload.amount", "items[2]").
 //
 // Thread-safety: NOT thread-safe (keeps the parser and its buffers between calls).
 
@@ -46,7 +47,8 @@ class JsonCodec final : public Codec {
 };
 
 // Appends the JSON encoding of v to *out (the encoder JsonCodec uses, for
-// callers that build larger documents). On error *out may hold partial output.
+// callers that build larger documents, and expr's json()). On error *out may
+// hold partial output.
 Status AppendJson(const Value& v, std::string* out);
 
 }  // namespace topo

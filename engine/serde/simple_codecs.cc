@@ -1,8 +1,9 @@
 #include "engine/serde/simple_codecs.h"
 
 #include <charconv>
-#include <cmath>
 #include <cstdint>
+
+#include "engine/value/text.h"
 
 namespace topo {
 
@@ -36,19 +37,8 @@ Status StringCodec::Encode(const Value& v, std::string* out) {
       out->assign(buf, std::to_chars(buf, buf + sizeof buf, v.as_int()).ptr);
       return Status::Ok();
     }
-    case ValueType::kDouble: {
-      double d = v.as_double();
-      // Java's Double.toString spellings, so text keys from either side agree.
-      if (std::isnan(d)) {
-        out->assign("NaN");
-      } else if (std::isinf(d)) {
-        out->assign(d > 0 ? "Infinity" : "-Infinity");
-      } else {
-        char buf[32];
-        out->assign(buf, std::to_chars(buf, buf + sizeof buf, d).ptr);
-      }
-      return Status::Ok();
-    }
+    // NaN and infinities in Java's Double.toString spellings, so text keys from either side agree.
+    case ValueType::kDouble: AppendDouble(*out, v.as_double()); return Status::Ok();
     case ValueType::kNull:
     case ValueType::kArray:
     case ValueType::kObject: break;

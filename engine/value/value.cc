@@ -1,8 +1,10 @@
 #include "engine/value/value.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
+
+#include "engine/base/base64.h"
+#include "engine/value/text.h"
 
 namespace topo {
 
@@ -132,68 +134,17 @@ bool Value::Equals(const Value& o) const {
 
 namespace {
 
-void AppendQuoted(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
-void AppendBase64(std::string& out, std::string_view in) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    out += kAlphabet[n >> 18];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  if (i + 1 == in.size()) {
-    uint32_t n = uint8_t(in[i]) << 16;
-    out += kAlphabet[n >> 18];
-    out += kAlphabet[(n >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += kAlphabet[n >> 18];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += '=';
-  }
-}
-
 void AppendDebug(std::string& out, const Value& v) {
   switch (v.type()) {
     case ValueType::kNull: out += "null"; break;
     case ValueType::kBool: out += v.as_bool() ? "true" : "false"; break;
     case ValueType::kInt: out += std::to_string(v.as_int()); break;
-    case ValueType::kDouble: {
-      char buf[32];
-      auto r = std::to_chars(buf, buf + sizeof buf, v.as_double());
-      out.append(buf, r.ptr);
-      break;
-    }
+    case ValueType::kDouble: AppendDouble(out, v.as_double()); break;
     case ValueType::kDecimal: v.as_decimal().AppendTo(out); break;
-    case ValueType::kString: AppendQuoted(out, v.as_string()); break;
+    case ValueType::kString: AppendJsonQuoted(out, v.as_string()); break;
     case ValueType::kBytes:
       out += "b64\"";
-      AppendBase64(out, v.as_bytes().data);
+      AppendBase64(v.as_bytes().data, &out);
       out += '"';
       break;
     case ValueType::kArray: {
@@ -213,7 +164,7 @@ void AppendDebug(std::string& out, const Value& v) {
       for (const auto& [k, e] : v.as_object()) {
         if (!first) out += ',';
         first = false;
-        AppendQuoted(out, k);
+        AppendJsonQuoted(out, k);
         out += ':';
         AppendDebug(out, e);
       }

@@ -92,8 +92,9 @@ class Value {
   bool Equals(const Value& o) const;
   bool operator==(const Value& o) const { return Equals(o); }
 
-  // Compact JSON-like text for messages and test diffs (decimals unquoted,
-  // bytes as base64 in b64"..."). Not a codec: use serde for wire formats.
+  // Compact JSON-like text for messages and test diffs: strings and doubles
+  // as text.h writes them (so NaN is NaN), decimals unquoted, bytes as base64
+  // in b64"...". Not a codec: use serde for wire formats.
   std::string DebugString() const;
 
  private:

@@ -6,13 +6,13 @@
 #include <vector>
 
 #include "engine/expr/expr.h"
-#include "engine/expr/json.h"
+#include "engine/serde/json_codec.h"
 
 namespace topo::expr {
 namespace {
 
 Value J(std::string_view json) {
-  auto v = ParseJson(json);
+  auto v = JsonCodec().Decode(json);
   EXPECT_TRUE(v.ok()) << json;
   return v.ok() ? *v : Value();
 }

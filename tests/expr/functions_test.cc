@@ -1,18 +1,19 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "engine/expr/expr.h"
-#include "engine/expr/json.h"
+#include "engine/serde/json_codec.h"
 
 namespace topo::expr {
 namespace {
 
 Value J(std::string_view json) {
-  auto v = ParseJson(json);
+  auto v = JsonCodec().Decode(json);
   EXPECT_TRUE(v.ok()) << json;
   return v.ok() ? *v : Value();
 }
@@ -292,8 +293,28 @@ TEST_F(FunctionsTest, Misc) {
   EXPECT_EQ(V("parse_json('{\"a\": [1, 2.5, \"x\", null, true]}')"),
             J(R"({"a": [1, 2.5, "x", null, true]})"));
   EXPECT_EQ(V("parse_json(json(value.obj))"), value_.as_object().Find("obj") ? *value_.Get("obj") : Value());
-  EXPECT_EQ(E("parse_json(value.bad + '{bad')"),
-            "column 1: parse_json: invalid JSON at offset 2: trailing characters");
+  EXPECT_EQ(
+      E("parse_json(value.bad + '{bad')"),
+      "column 1: parse_json: invalid JSON at byte 2: unexpected content after the JSON value (Problem while "
+      "parsing a number)");
+}
+
+// json(), the JSON text of arrays, objects and bytes in string()/concat()/format(),
+// and hash() keys are what serde's json codec writes; parse_json() is its decoder.
+TEST_F(FunctionsTest, JsonTextIsTheJsonCodecs) {
+  value_.MutableObject().Set("two", Value(2.0));
+  value_.MutableObject().Set("nan", Value(std::numeric_limits<double>::quiet_NaN()));
+  EXPECT_EQ(V("json(value.two)"), Value("2.0"));  // decodes as a double again
+  EXPECT_EQ(V("string(value.two)"), Value("2"));
+  EXPECT_EQ(V("concat([value.two, 0.5])"), Value("[2.0,0.5]"));
+  EXPECT_EQ(V("hash(value.two)"), V("hash('2.0')"));
+  EXPECT_EQ(V("string(value.nan)"), Value("NaN"));
+  EXPECT_EQ(E("json(value.nan)"), "column 1: json: cannot encode as JSON: NaN cannot be encoded as JSON");
+  EXPECT_EQ(E("concat('x', [value.nan])"),
+            "column 1: concat: cannot encode as JSON: value at '[0]': NaN cannot be encoded as JSON");
+  EXPECT_EQ(E("hash(value.nan)"), "column 1: hash: cannot encode as JSON: NaN cannot be encoded as JSON");
+  EXPECT_EQ(V("parse_json('{\"a\": 1, \"a\": 2}').a"), Value(1));  // duplicate keys kept; the first wins
+  EXPECT_EQ(V("parse_json('18446744073709551616')"), Value(18446744073709551616.0));
 }
 
 TEST_F(FunctionsTest, UuidAndNowAreFreshEachTime) {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "engine/expr/expr.h"
-#include "engine/expr/json.h"
+#include "engine/serde/json_codec.h"
 
 namespace topo::expr {
 namespace {
@@ -67,8 +67,8 @@ class FuzzTest : public ::testing::Test {
                                           {"s", Type::Of(Type::Kind::kString)},
                                           {"arr", Type::ArrayOf(Type::Of(Type::Kind::kInt))}},
                                          false);
-    auto v =
-        ParseJson(R"({"to_status": "FUNDED", "amount": 250, "deal_id": "d-42", "event_type": "DealFunded",
+    auto v = JsonCodec().Decode(
+        R"({"to_status": "FUNDED", "amount": 250, "deal_id": "d-42", "event_type": "DealFunded",
         "payload": {"amount": "16.49"}, "items": [{"price": 3}], "tags": ["vip"], "n": 3, "d": 1.5,
         "flag": true, "s": "a,b,c", "arr": [1, 2, 3], "obj": {"x": 1}})");
     value_ = *v;

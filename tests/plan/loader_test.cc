@@ -108,10 +108,5 @@ topo.topology('t', {
   EXPECT_LT(pos("f"), pos("k1"));
 }
 
-TEST(GraphTest, DidYouMean) {
-  EXPECT_EQ(DidYouMean("evnts", {"events", "payments"}), "events");
-  EXPECT_EQ(DidYouMean("zzzzzz", {"events", "payments"}), "");
-}
-
 }  // namespace
 }  // namespace topo::plan

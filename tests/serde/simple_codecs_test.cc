@@ -5,8 +5,6 @@
 #include <limits>
 #include <string>
 
-#include "engine/serde/base64.h"
-
 namespace topo {
 namespace {
 
@@ -90,19 +88,6 @@ TEST(Int64Codec, Errors) {
   std::string out;
   EXPECT_EQ(c.Encode(Value("42"), &out).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(c.Encode(Value(4.2), &out).code(), StatusCode::kInvalidArgument);
-}
-
-TEST(Base64, RoundTripsAndRejectsJunk) {
-  for (std::string s : {std::string(""), std::string("f"), std::string("fo"), std::string("foo"),
-                        std::string("foob"), std::string("\0\xff\xfe\x7f", 4)}) {
-    auto d = Base64Decode(Base64Encode(s));
-    ASSERT_TRUE(d.ok());
-    EXPECT_EQ(*d, s);
-  }
-  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
-  EXPECT_FALSE(Base64Decode("Zm9").ok());
-  EXPECT_FALSE(Base64Decode("Zm=v").ok());
-  EXPECT_FALSE(Base64Decode("Zm9v!A==").ok());
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
-#include "engine/expr/suggest.h"
+#include "engine/base/suggest.h"
 
 #include <algorithm>
 #include <cctype>
 
-namespace topo::expr {
+namespace topo {
 
 namespace {
 
@@ -51,4 +51,4 @@ std::string DidYouMean(std::string_view name, const std::vector<std::string>& ca
   return s.empty() ? "" : " (did you mean '" + s + "'?)";
 }
 
-}  // namespace topo::expr
+}  // namespace topo

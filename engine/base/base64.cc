@@ -1,4 +1,4 @@
-#include "engine/serde/base64.h"
+#include "engine/base/base64.h"
 
 #include <array>
 #include <cstdint>
@@ -48,6 +48,12 @@ std::string Base64Encode(std::string_view in) {
   std::string out(Base64Length(in.size()), '\0');
   Base64Encode(in, out.data());
   return out;
+}
+
+void AppendBase64(std::string_view in, std::string* out) {
+  const size_t at = out->size();
+  out->resize(at + Base64Length(in.size()));
+  Base64Encode(in, out->data() + at);
 }
 
 Result<std::string> Base64Decode(std::string_view in) {
