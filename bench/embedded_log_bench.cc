@@ -6,6 +6,8 @@
 //
 // BM_TransactionalAppend: one transaction per 1000 records, committed with the
 //   group's consumed offsets (what an exactly-once task does per commit).
+// BM_PlainSend/N: a plain producer writing N records at a time
+//   (EmbeddedLogOptions::producer_batch_records; 1 = one RocksDB write per Send).
 // BM_SequentialPoll: a fresh group reads 1M records from the beginning.
 // BM_ConsumeProduceCommit: read 1000 from an input topic, write them to an
 //   output topic and commit output + input offsets in one transaction: the log's
@@ -49,9 +51,10 @@ T Take(Result<T> r) {
   return std::move(r).value();
 }
 
-std::unique_ptr<EmbeddedLog> OpenBenchLog(const std::string& dir) {
+std::unique_ptr<EmbeddedLog> OpenBenchLog(const std::string& dir, size_t producer_batch_records = 1) {
   EmbeddedLogOptions o;
   o.dir = dir;
+  o.producer_batch_records = producer_batch_records;
   auto log = Take(EmbeddedLog::Open(o));
   std::vector<std::string> report;
   for (const char* t : {"bench.in", "bench.out"}) {
@@ -116,6 +119,22 @@ BENCHMARK(BM_TransactionalAppend)
     ->UseRealTime()
     ->MeasureProcessCPUTime()
     ->Iterations(3000);
+
+// A plain producer (at-least-once, `topo produce`).
+void BM_PlainSend(benchmark::State& state) {
+  std::string dir = BenchDir("plain");
+  auto log = OpenBenchLog(dir, state.range(0));
+  auto producer = Take(log->NewProducer(""));
+  auto records = Records("bench.out");
+  int64_t n = 0;
+  for (auto _ : state) Check(producer->Send(records[n++ & 1023]));
+  Check(producer->Flush());
+  state.SetItemsProcessed(n);
+  producer.reset();
+  log.reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_PlainSend)->Arg(1)->Arg(1000)->UseRealTime()->MeasureProcessCPUTime()->Iterations(500000);
 
 // Fills bench.in with kPollRecords records (1000 per transaction).
 void Fill(EmbeddedLog& log) {

@@ -317,6 +317,7 @@ class EmbeddedLogImpl final : public EmbeddedLog {
   rocksdb::ColumnFamilyHandle* cf_log_start_ = nullptr;
   rocksdb::ColumnFamilyHandle* cf_offsets_ = nullptr;
   rocksdb::WriteOptions write_options_;
+  size_t producer_batch_records_ = 1;
 
   // Lock order: maintain_mu_ -> write_mu_ -> state_mu_.
   std::mutex maintain_mu_;
@@ -695,15 +696,22 @@ void EmbeddedConsumer::LeaveGroup() {
 class EmbeddedProducer final : public Producer {
  public:
   EmbeddedProducer(EmbeddedLogImpl* log, std::string txn_id,
-                   std::shared_ptr<std::atomic<uint64_t>> epoch_cell)
-      : log_(log), txn_id_(std::move(txn_id)), epoch_cell_(std::move(epoch_cell)) {
+                   std::shared_ptr<std::atomic<uint64_t>> epoch_cell, size_t batch_records)
+      : log_(log),
+        txn_id_(std::move(txn_id)),
+        epoch_cell_(std::move(epoch_cell)),
+        batch_records_(std::max<size_t>(batch_records, 1)) {
     if (epoch_cell_) epoch_ = epoch_cell_->load();
     log_->live_clients_++;
   }
-  ~EmbeddedProducer() override { log_->live_clients_--; }
+  ~EmbeddedProducer() override {
+    // Like closing a Kafka producer: what a plain producer queued is delivered.
+    if (!transactional()) FlushPlain().IgnoreError();  // nobody is left to tell
+    log_->live_clients_--;
+  }
 
   Status Send(RawRecord record) override;
-  Status Flush() override { return CheckFenced(); }
+  Status Flush() override { return transactional() ? CheckFenced() : FlushPlain(); }
   Status BeginTransaction() override;
   Status CommitTransaction(const OffsetMap& consumed, Consumer& consumer) override;
   Status AbortTransaction() override;
@@ -734,6 +742,11 @@ class EmbeddedProducer final : public Producer {
     return Status::Ok();
   }
   Result<PartitionState*> Resolve(const RawRecord& r);
+  // Assigns the pending records their offsets and writes them, plus what batch_
+  // already holds, in one WriteBatch under the writer lock; then publishes the
+  // new end offsets. On failure nothing is published and the records stay pending.
+  Status WritePending(const std::string& what);
+  Status FlushPlain();
   void ClearTransaction() {
     arena_.clear();
     pending_.clear();
@@ -743,9 +756,10 @@ class EmbeddedProducer final : public Producer {
   EmbeddedLogImpl* log_;
   std::string txn_id_;
   std::shared_ptr<std::atomic<uint64_t>> epoch_cell_;  // null for a plain producer
+  size_t batch_records_;                               // a plain producer writes this many records at a time
   uint64_t epoch_ = 0;
   bool in_txn_ = false;
-  std::string arena_;  // the open transaction's encoded records, back to back
+  std::string arena_;  // pending records (a transaction or a plain batch), encoded back to back
   std::vector<Pending> pending_;
   std::vector<PartitionState*> touched_;
   rocksdb::WriteBatch batch_;  // reused, so a commit does not reallocate it
@@ -774,10 +788,11 @@ Status EmbeddedProducer::Send(RawRecord record) {
   RETURN_IF_ERROR(CheckFenced());
   if (transactional()) RETURN_IF_ERROR(CheckInTransaction("Send"));
   ASSIGN_OR_RETURN(PartitionState * part, Resolve(record));
-  if (transactional()) {
+  if (transactional() || batch_records_ > 1) {
     size_t begin = arena_.size();
     EncodeRecord(record, &arena_);
     pending_.push_back({part, begin, arena_.size() - begin});
+    if (!transactional() && pending_.size() >= batch_records_) return FlushPlain();
     return Status::Ok();
   }
   value_buf_.clear();
@@ -831,6 +846,12 @@ Status EmbeddedProducer::CommitTransaction(const OffsetMap& consumed, Consumer& 
     }
     batch_.Put(log_->cf_offsets_, GroupOffsetKey(ec->group(), tp), OffsetValue(offset.value()));
   }
+  RETURN_IF_ERROR(WritePending("committing transaction '" + txn_id_ + "'"));
+  ClearTransaction();
+  return Status::Ok();
+}
+
+Status EmbeddedProducer::WritePending(const std::string& what) {
   {
     std::lock_guard<std::mutex> l(log_->write_mu_);
     // Checked again under the writer lock: a producer that takes over this
@@ -856,13 +877,21 @@ Status EmbeddedProducer::CommitTransaction(const OffsetMap& consumed, Consumer& 
     rocksdb::Status s = log_->db_->Write(log_->write_options_, &batch_);
     if (!s.ok()) {
       for (PartitionState* part : touched_) part->next = part->end.load(std::memory_order_relaxed);
-      // The transaction stays open: the caller may retry the commit or abort.
-      return FromRocks(s, "committing transaction '" + txn_id_ + "'");
+      // The records stay pending: the caller may retry (or abort the transaction).
+      return FromRocks(s, what);
     }
     for (PartitionState* part : touched_) part->end.store(part->next, std::memory_order_release);
   }
   if (!touched_.empty()) log_->Signal();
-  ClearTransaction();
+  return Status::Ok();
+}
+
+Status EmbeddedProducer::FlushPlain() {
+  if (pending_.empty()) return Status::Ok();
+  batch_.Clear();
+  RETURN_IF_ERROR(WritePending("writing " + std::to_string(pending_.size()) + " records"));
+  arena_.clear();
+  pending_.clear();
   return Status::Ok();
 }
 
@@ -982,6 +1011,7 @@ Status EmbeddedLogImpl::OpenImpl(const EmbeddedLogOptions& options) {
     if (names[i] == kCfGroupOffsets) cf_offsets_ = handles_[i];
   }
   write_options_.sync = options.sync_writes;
+  producer_batch_records_ = options.producer_batch_records;
 
   std::string format;
   s = db_->Get(rocksdb::ReadOptions(), cf_default_, kFormatKey, &format);
@@ -1158,7 +1188,8 @@ Result<std::unique_ptr<Consumer>> EmbeddedLogImpl::NewConsumer(const std::string
 
 Result<std::unique_ptr<Producer>> EmbeddedLogImpl::NewProducer(const std::string& transactional_id) {
   if (transactional_id.empty()) {
-    return std::unique_ptr<Producer>(std::make_unique<EmbeddedProducer>(this, "", nullptr));
+    return std::unique_ptr<Producer>(
+        std::make_unique<EmbeddedProducer>(this, "", nullptr, producer_batch_records_));
   }
   std::shared_ptr<std::atomic<uint64_t>> cell;
   {
@@ -1172,7 +1203,7 @@ Result<std::unique_ptr<Producer>> EmbeddedLogImpl::NewProducer(const std::string
     cell = c;
   }
   return std::unique_ptr<Producer>(
-      std::make_unique<EmbeddedProducer>(this, transactional_id, std::move(cell)));
+      std::make_unique<EmbeddedProducer>(this, transactional_id, std::move(cell), 1));
 }
 
 void EmbeddedLogImpl::RecomputeAssignmentLocked(Group& g) {

@@ -152,6 +152,33 @@ TEST(EmbeddedLog, RoundTripWithNullsAndHeaders) {
   EXPECT_EQ(log->Describe(), "embedded " + dir.path());
 }
 
+TEST(EmbeddedLog, BatchingPlainProducerWritesWhenFullOnFlushAndOnDestruction) {
+  TempDir dir;
+  EmbeddedLogOptions o;
+  o.dir = dir.path();
+  o.producer_batch_records = 3;
+  auto log = std::move(EmbeddedLog::Open(o)).value();
+  Ensure(*log, {Topic("t", 2)});
+  auto p = std::move(log->NewProducer("")).value();
+  auto end = [&] { return log->EndOffset(TP("t", 0))->value() + log->EndOffset(TP("t", 1))->value(); };
+  ASSERT_TRUE(p->Send(Rec("t", 0, "k", "a")).ok());
+  ASSERT_TRUE(p->Send(Rec("t", 1, "k", "b")).ok());
+  EXPECT_EQ(end(), 0);  // queued: no offsets yet
+  ASSERT_TRUE(p->Send(Rec("t", 0, "k", "c")).ok());
+  EXPECT_EQ(end(), 3);
+  ASSERT_TRUE(p->Send(Rec("t", 1, "k", "d")).ok());
+  ASSERT_TRUE(p->Flush().ok());
+  EXPECT_EQ(end(), 4);
+  ASSERT_TRUE(p->Send(Rec("t", 0, "k", "e")).ok());
+  p.reset();
+  EXPECT_EQ(end(), 5);
+  auto c = Subscribed(*log, "g", {"t"});
+  std::string seen[2];
+  for (const auto& r : PollN(*c, 5)) seen[r.partition.value()] += *r.value;
+  EXPECT_EQ(seen[0], "ace");
+  EXPECT_EQ(seen[1], "bd");
+}
+
 TEST(EmbeddedLog, OffsetsSurviveReopen) {
   TempDir dir;
   {
