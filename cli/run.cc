@@ -57,7 +57,8 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--status-interval", args->status_interval_s, "Seconds between status lines (0: none)")
       ->capture_default_str();
   cmd->add_option("--exit-when-idle", args->exit_when_idle_ms,
-                  "Commit and exit once no record arrived for this many ms (batch runs, tests)");
+                  "Commit and exit once partitions are assigned and no record arrived for this many ms "
+                  "(batch runs, tests)");
   args->load.AddTo(cmd);
   args->log.AddTo(cmd);
   cmd->callback([args, exit_code] {
@@ -118,7 +119,8 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       auto snap = (*app)->Snapshot();
       auto now = std::chrono::steady_clock::now();
       if (!snap.running) break;  // a thread stopped with an error
-      if (snap.records_in != seen_in) seen_in = snap.records_in, last_change = now;
+      // Idle time counts only once partitions are assigned (a Kafka group join takes seconds).
+      if (snap.records_in != seen_in || snap.tasks == 0) seen_in = snap.records_in, last_change = now;
       if (args->exit_when_idle_ms > 0 &&
           std::chrono::duration_cast<std::chrono::milliseconds>(now - last_change).count() >=
               args->exit_when_idle_ms)

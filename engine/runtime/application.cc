@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <random>
 
 #include "engine/expr/time.h"
 #include "engine/runtime/task.h"
@@ -21,8 +22,11 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
   StreamThread(Application& app, int index) : app_(app), index_(index) {}
 
   Status Init() {
-    const std::string client = app_.options_.application_id + "-thread-" + std::to_string(index_);
+    const std::string client =
+        app_.options_.application_id + "-" + app_.process_id_ + "-thread-" + std::to_string(index_);
     ASSIGN_OR_RETURN(consumer_, app_.log_->NewConsumer(app_.options_.application_id, client));
+    // Transactional ids must be unique per running producer: two instances of
+    // one application must not fence each other (EOS v2 needs no stable ids).
     ASSIGN_OR_RETURN(producer_, app_.log_->NewProducer(app_.exactly_once_ ? client : ""));
     std::vector<std::string> topics;
     for (const auto& sub : app_.topology_->graph().subtopologies)
@@ -207,6 +211,10 @@ Result<std::unique_ptr<Application>> Application::Create(std::shared_ptr<const C
   if (options.threads < 1) return Status::Invalid("--threads must be at least 1");
   std::unique_ptr<Application> app(new Application(std::move(topology), log, std::move(options)));
   app->exactly_once_ = cfg.guarantee() != "at_least_once";
+  std::random_device rd;
+  char id[16];
+  std::snprintf(id, sizeof id, "%08x", rd());
+  app->process_id_ = id;
   for (const auto& sub : app->topology_->graph().subtopologies)
     for (const auto& t : sub.source_topics) app->readers_[t].push_back(sub.id);
   int64_t interval = app->options_.commit_interval_ms > 0 ? app->options_.commit_interval_ms

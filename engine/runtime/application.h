@@ -89,6 +89,7 @@ class Application {
   log::Log* log_;
   RunOptions options_;
   bool exactly_once_ = true;
+  std::string process_id_;  // random per instance: client and transactional ids
   std::atomic<bool> stop_{false};
   std::vector<std::unique_ptr<StreamThread>> threads_;
   std::map<std::string, std::vector<int>> readers_;  // topic -> sub-topology ids

@@ -19,6 +19,8 @@
 #include <set>
 #include <thread>
 
+#include "tests/testing/mock_kafka.h"
+
 namespace topo::log {
 namespace {
 
@@ -29,32 +31,7 @@ constexpr int16_t kProduceApi = 0;
 constexpr int16_t kEndTxnApi = 26;
 constexpr int16_t kTxnOffsetCommitApi = 28;
 
-class MockCluster {
- public:
-  explicit MockCluster(int brokers) {
-    char errstr[256];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    // The host handle only carries the mock; its "no bootstrap.servers" notice is noise.
-    rd_kafka_conf_set_log_cb(conf, [](const rd_kafka_t*, int, const char*, const char*) {});
-    host_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-    if (host_ == nullptr) std::abort();
-    mock_ = rd_kafka_mock_cluster_new(host_, brokers);
-    if (mock_ == nullptr) std::abort();
-  }
-  ~MockCluster() {
-    rd_kafka_mock_cluster_destroy(mock_);
-    rd_kafka_destroy(host_);
-  }
-  rd_kafka_mock_cluster_t* get() const { return mock_; }
-  std::string bootstraps() const { return rd_kafka_mock_cluster_bootstraps(mock_); }
-  void CreateTopic(const std::string& name, int partitions) {
-    ASSERT_EQ(rd_kafka_mock_topic_create(mock_, name.c_str(), partitions, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-  }
-
- private:
-  rd_kafka_t* host_ = nullptr;
-  rd_kafka_mock_cluster_t* mock_ = nullptr;
-};
+using topo::testing::MockCluster;
 
 KafkaLogOptions Options(const std::string& bootstrap) {
   KafkaLogOptions o;
@@ -143,7 +120,7 @@ TEST_F(KafkaLogTest, DescribeNamesBootstrapServers) {
 }
 
 TEST_F(KafkaLogTest, ProduceConsumeRoundTrip) {
-  mock_.CreateTopic("rt", 2);
+  ASSERT_TRUE(mock_.CreateTopic("rt", 2));
   auto log = Open();
   ASSERT_NE(log, nullptr);
   auto producer = log->NewProducer("");
@@ -195,7 +172,7 @@ TEST_F(KafkaLogTest, ProduceConsumeRoundTrip) {
 // partitioner: toPositive(murmur2(key)) % partitions (values from
 // tests/expr/murmur2_test.cc), not librdkafka's default CRC32-based one.
 TEST_F(KafkaLogTest, UnpartitionedKeyedRecordsLandWhereJavaPutsThem) {
-  mock_.CreateTopic("keyed", 12);
+  ASSERT_TRUE(mock_.CreateTopic("keyed", 12));
   auto log = Open();
   ASSERT_NE(log, nullptr);
   auto producer = log->NewProducer("");
@@ -217,7 +194,7 @@ TEST_F(KafkaLogTest, UnpartitionedKeyedRecordsLandWhereJavaPutsThem) {
 }
 
 TEST_F(KafkaLogTest, CommitOffsetsAndResumeFromThem) {
-  mock_.CreateTopic("ac", 1);
+  ASSERT_TRUE(mock_.CreateTopic("ac", 1));
   auto log = Open();
   ASSERT_NE(log, nullptr);
   auto producer = log->NewProducer("");
@@ -263,7 +240,7 @@ TEST_F(KafkaLogTest, CommitOffsetsAndResumeFromThem) {
 
 // Seek and Pause from OnAssigned apply to the partitions being assigned.
 TEST_F(KafkaLogTest, SeekAndPauseInsideOnAssigned) {
-  mock_.CreateTopic("sk", 2);
+  ASSERT_TRUE(mock_.CreateTopic("sk", 2));
   auto log = Open();
   ASSERT_NE(log, nullptr);
   auto producer = log->NewProducer("");
@@ -311,8 +288,8 @@ TEST_F(KafkaLogTest, SeekAndPauseInsideOnAssigned) {
 }
 
 TEST_F(KafkaLogTest, EnsureTopicsChecksExistingTopics) {
-  mock_.CreateTopic("deal.events", 6);
-  mock_.CreateTopic("deal.commands", 3);
+  ASSERT_TRUE(mock_.CreateTopic("deal.events", 6));
+  ASSERT_TRUE(mock_.CreateTopic("deal.commands", 3));
   auto log = Open();
   ASSERT_NE(log, nullptr);
   std::vector<std::string> report;
@@ -340,7 +317,7 @@ TEST_F(KafkaLogTest, EnsureTopicsChecksExistingTopics) {
 // The mock never answers CreateTopics: the error comes after admin_timeout_ms
 // and tells the user what to do.
 TEST_F(KafkaLogTest, EnsureTopicsOfMissingTopicFailsClearlyWhenCreateTopicsIsUnanswered) {
-  mock_.CreateTopic("present", 2);
+  ASSERT_TRUE(mock_.CreateTopic("present", 2));
   KafkaLogOptions options = Options(mock_.bootstraps());
   options.admin_timeout_ms = 2000;
   auto log = Open(options);
@@ -415,7 +392,7 @@ TEST(KafkaLogOptionsTest, UnreachableBrokersGiveAClearErrorAfterTheTimeout) {
 // With every broker down, the calls that wait end with a clear error after
 // their timeout instead of hanging.
 TEST_F(KafkaLogTest, BrokersDownGiveClearErrorsAfterTheTimeouts) {
-  mock_.CreateTopic("down", 1);
+  ASSERT_TRUE(mock_.CreateTopic("down", 1));
   KafkaLogOptions options = Options(mock_.bootstraps());
   options.transaction_timeout_ms = 1500;
   options.flush_timeout_ms = 1000;
@@ -450,7 +427,7 @@ TEST_F(KafkaLogTest, BrokersDownGiveClearErrorsAfterTheTimeouts) {
 // takes them all. The mock needs a few seconds per rebalance: wait for the
 // assignment itself, with a bound.
 TEST_F(KafkaLogTest, TwoConsumersSplitPartitionsAndOneTakesOver) {
-  mock_.CreateTopic("split", 4);
+  ASSERT_TRUE(mock_.CreateTopic("split", 4));
   auto log = Open();
   ASSERT_NE(log, nullptr);
   auto a = log->NewConsumer("g-split", "a");
@@ -488,8 +465,8 @@ TEST_F(KafkaLogTest, TwoConsumersSplitPartitionsAndOneTakesOver) {
 // offsets (its handler only parses the request), so the offsets' arrival is
 // shown by an injected TxnOffsetCommit error instead (next test).
 TEST_F(KafkaLogTest, TransactionCallFlow) {
-  mock_.CreateTopic("tx.in", 1);
-  mock_.CreateTopic("tx.out", 1);
+  ASSERT_TRUE(mock_.CreateTopic("tx.in", 1));
+  ASSERT_TRUE(mock_.CreateTopic("tx.out", 1));
   auto log = Open();
   ASSERT_NE(log, nullptr);
   auto plain = log->NewProducer("");
@@ -538,8 +515,8 @@ TEST_F(KafkaLogTest, TransactionCallFlow) {
 // The consumed offsets travel in the transaction (TxnOffsetCommit): an error
 // there aborts the transaction and comes back retryable.
 TEST_F(KafkaLogTest, OffsetCommitErrorInTransactionAbortsAndIsRetryable) {
-  mock_.CreateTopic("to.in", 1);
-  mock_.CreateTopic("to.out", 1);
+  ASSERT_TRUE(mock_.CreateTopic("to.in", 1));
+  ASSERT_TRUE(mock_.CreateTopic("to.out", 1));
   auto log = Open();
   ASSERT_NE(log, nullptr);
   auto consumer = log->NewConsumer("g-to", "c1");
@@ -567,7 +544,7 @@ TEST_F(KafkaLogTest, OffsetCommitErrorInTransactionAbortsAndIsRetryable) {
 // A fatal error on EndTxn (the broker says the producer was fenced) poisons the
 // producer: a non-retryable error now and from every later call.
 TEST_F(KafkaLogTest, FencedProducerReportsAFatalErrorAndStaysUnusable) {
-  mock_.CreateTopic("fx.out", 1);
+  ASSERT_TRUE(mock_.CreateTopic("fx.out", 1));
   auto log = Open();
   ASSERT_NE(log, nullptr);
   auto consumer = log->NewConsumer("g-fx", "c1");
@@ -591,7 +568,7 @@ TEST_F(KafkaLogTest, FencedProducerReportsAFatalErrorAndStaysUnusable) {
 // A record that fails permanently inside a transaction: the commit aborts and
 // returns a retryable error; the producer then works again.
 TEST_F(KafkaLogTest, DeliveryErrorInTransactionAbortsAndIsRetryable) {
-  mock_.CreateTopic("ab.out", 1);
+  ASSERT_TRUE(mock_.CreateTopic("ab.out", 1));
   auto log = Open();
   ASSERT_NE(log, nullptr);
   auto consumer = log->NewConsumer("g-ab", "c1");
@@ -623,7 +600,7 @@ TEST_F(KafkaLogTest, DeliveryErrorInTransactionAbortsAndIsRetryable) {
 // The idempotent producer retries injected broker errors and a broker outage
 // without losing or duplicating a record.
 TEST_F(KafkaLogTest, IdempotentProducerSurvivesBrokerErrorsWithoutLossOrDuplicates) {
-  mock_.CreateTopic("idem", 4);
+  ASSERT_TRUE(mock_.CreateTopic("idem", 4));
   auto log = Open();
   ASSERT_NE(log, nullptr);
   auto producer = log->NewProducer("");

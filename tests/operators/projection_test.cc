@@ -19,7 +19,8 @@ topo.topology('t', {
 }))";
 }
 
-const char* kEvent = R"({"id":"d-1","status":"FUNDED","payload":{"amount":"150","currency":"TON"},"extra":[1,2]})";
+const char* kEvent =
+    R"({"id":"d-1","status":"FUNDED","payload":{"amount":"150","currency":"TON"},"extra":[1,2]})";
 
 TEST(ProjectionTest, FilterThenMapDecodesOnlyTheFieldsRead) {
   auto t = Compile(Topology(
@@ -54,9 +55,10 @@ TEST(ProjectionTest, AValueWrittenAsIsIsDecodedWhole) {
 
 TEST(ProjectionTest, EveryBranchOfTheGraphCounts) {
   // One reader projects, another passes the value through a branch to a sink.
-  auto t = Compile(Topology(
-      "m: topo.map('src', value='{id: value.id}'), k1: topo.sink('m', 'out'), "
-      "b: topo.branch('src', cases={ funded: \"value.status == 'FUNDED'\" }), k2: topo.sink('b.funded', 'other')"));
+  auto t =
+      Compile(Topology("m: topo.map('src', value='{id: value.id}'), k1: topo.sink('m', 'out'), "
+                       "b: topo.branch('src', cases={ funded: \"value.status == 'FUNDED'\" }), k2: "
+                       "topo.sink('b.funded', 'other')"));
   ASSERT_TRUE(t);
   EXPECT_TRUE(t->SourceProjection("src").whole);
   runtime::TestDriver d(t);
@@ -84,7 +86,8 @@ TEST(ProjectionTest, FunctionArgumentsAndIndexingReadTheWholeField) {
 }
 
 TEST(ProjectionTest, MalformedPayloadIsStillAnError) {
-  auto t = Compile(Topology("m: topo.map('src', value='{id: value.id}', onError='skip'), k: topo.sink('m', 'out')"));
+  auto t = Compile(
+      Topology("m: topo.map('src', value='{id: value.id}', onError='skip'), k: topo.sink('m', 'out')"));
   ASSERT_TRUE(t);
   runtime::TestDriver d(t);
   RawRecord raw;

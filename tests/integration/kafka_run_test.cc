@@ -1,0 +1,166 @@
+// `topo run --bootstrap-servers` against librdkafka's mock cluster (in this test
+// process, reached over loopback): a produce/consume round trip through topo
+// run, and two instances in one group sharing partitions, one taking over when
+// the other stops. The mock does not enforce read_committed or fencing
+// (DESIGN §7), so these tests check delivery, not exactly-once visibility.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "engine/log/kafka_log.h"
+#include "engine/serde/codec.h"
+#include "tests/integration/topo_process.h"
+#include "tests/testing/mock_kafka.h"
+
+namespace topo {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kPartitions = 8;
+
+class KafkaRunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("topo_krun_" + std::to_string(getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "t.jsonnet") << R"(
+local topo = import 'topo.libsonnet';
+topo.topology('krun', {
+  topics: { 'orders.webhooks': topo.topic(partitions=8), 'orders.routed': topo.topic(partitions=8) },
+  nodes: {
+    src: topo.source('orders.webhooks'),
+    shaped: topo.map('src', key='value.user_id', value='{order: value.id, user: value.user_id}'),
+    sink: topo.sink('shaped', 'orders.routed'),
+  },
+}))";
+    ASSERT_TRUE(mock_.CreateTopic("orders.webhooks", kPartitions));
+    ASSERT_TRUE(mock_.CreateTopic("orders.routed", kPartitions));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  log::KafkaLogOptions Options() {
+    log::KafkaLogOptions o;
+    o.bootstrap_servers = mock_.bootstraps();
+    o.properties = {{"session.timeout.ms", "3000"}, {"heartbeat.interval.ms", "300"}};
+    o.logger = [](int, std::string_view, std::string_view) {};
+    return o;
+  }
+
+  void ProduceOrders(int from, int to) {
+    auto lg = log::OpenKafkaLog(Options());
+    ASSERT_TRUE(lg.ok()) << lg.status().message();
+    auto producer = (*lg)->NewProducer("");
+    ASSERT_TRUE(producer.ok()) << producer.status().message();
+    for (int i = from; i < to; ++i) {
+      RawRecord r;
+      r.topic = "orders.webhooks";
+      r.partition = Partition(i % kPartitions);
+      r.key = "o-" + std::to_string(i);
+      r.value = "{\"id\":\"o-" + std::to_string(i) + "\",\"user_id\":\"u-" + std::to_string(i % 37) + "\"}";
+      ASSERT_TRUE((*producer)->Send(std::move(r)).ok());
+    }
+    ASSERT_TRUE((*producer)->Flush().ok());
+  }
+
+  // Order ids in orders.routed (read from the beginning by a fresh group) until `want` distinct ids are seen.
+  std::set<std::string> ReadRouted(size_t want) {
+    std::set<std::string> ids;
+    auto lg = log::OpenKafkaLog(Options());
+    EXPECT_TRUE(lg.ok());
+    if (!lg.ok()) return ids;
+    auto consumer = (*lg)->NewConsumer("verify-" + std::to_string(getpid()), "verify");
+    struct Nop : log::RebalanceListener {
+      void OnAssigned(const std::vector<log::TopicPartition>&) override {}
+      void OnRevoked(const std::vector<log::TopicPartition>&) override {}
+    } nop;
+    EXPECT_TRUE((*consumer)->Subscribe({"orders.routed"}, &nop).ok());
+    auto json = MakeCodec("json", nullptr);
+    std::vector<RawRecord> batch;
+    // Bounded: each Poll waits for records; give up after many empty polls.
+    for (int empty = 0; ids.size() < want && empty < 60;) {
+      batch.clear();
+      EXPECT_TRUE((*consumer)->Poll(500, 1000, &batch).ok());
+      if (batch.empty()) ++empty;
+      for (const auto& r : batch) {
+        auto v = (*json)->Decode(*r.value);
+        if (v.ok()) ids.insert(v->Get("order")->as_string());
+      }
+    }
+    (*consumer)->Close().IgnoreError();  // verification only
+    return ids;
+  }
+
+  std::vector<std::string> RunArgs(const std::string& extra_idle) {
+    std::vector<std::string> a = {"run",
+                                  (dir_ / "t.jsonnet").string(),
+                                  "--bootstrap-servers",
+                                  mock_.bootstraps(),
+                                  "-X",
+                                  "session.timeout.ms=3000",
+                                  "-X",
+                                  "heartbeat.interval.ms=300",
+                                  "--status-interval",
+                                  "0.2"};
+    if (!extra_idle.empty()) a.insert(a.end(), {"--exit-when-idle", extra_idle});
+    return a;
+  }
+
+  testing::MockCluster mock_{3};
+  fs::path dir_;
+};
+
+TEST_F(KafkaRunTest, RoundTripThroughTopoRun) {
+  ProduceOrders(0, 2000);
+  testing::TopoProcess run;
+  run.Start(RunArgs("3000"));
+  int st = run.Wait();
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << run.output();
+  EXPECT_NE(run.output().find("backend kafka"), std::string::npos) << run.output();
+  EXPECT_NE(run.output().find("checked topic 'orders.webhooks': 8 partitions"), std::string::npos)
+      << run.output();
+  auto ids = ReadRouted(2000);
+  EXPECT_EQ(ids.size(), 2000u);
+}
+
+TEST_F(KafkaRunTest, TwoInstancesSplitPartitionsAndOneTakesOver) {
+  testing::TopoProcess a, b;
+  a.Start(RunArgs(""));
+  ASSERT_TRUE(a.AwaitOutput("tasks 8 ")) << a.output();  // alone, it owns all 8 partitions
+  b.Start(RunArgs(""));
+  // After the rebalance both own some: each prints a status line with fewer than 8 tasks.
+  ASSERT_TRUE(b.AwaitOutput("tasks 4 ")) << b.output();
+  ProduceOrders(0, 1000);
+  // b stops gracefully; a takes its partitions back.
+  b.Signal(SIGTERM);
+  EXPECT_EQ(WEXITSTATUS(b.Wait()), 0) << b.output();
+  ProduceOrders(1000, 2000);
+  auto ids = ReadRouted(2000);
+  EXPECT_EQ(ids.size(), 2000u) << "a: " << a.output() << "\nb: " << b.output();
+  a.Signal(SIGTERM);
+  EXPECT_EQ(WEXITSTATUS(a.Wait()), 0) << a.output();
+}
+
+TEST_F(KafkaRunTest, PartitionCountMismatchIsAnErrorNamingBoth) {
+  std::ofstream(dir_ / "m.jsonnet") << R"(
+local topo = import 'topo.libsonnet';
+topo.topology('mismatch', {
+  topics: { 'orders.webhooks': topo.topic(partitions=12), out: topo.topic() },
+  nodes: { src: topo.source('orders.webhooks'), sink: topo.sink('src', 'out') },
+}))";
+  testing::TopoProcess run;
+  run.Start({"run", (dir_ / "m.jsonnet").string(), "--bootstrap-servers", mock_.bootstraps()});
+  int st = run.Wait();
+  EXPECT_EQ(WEXITSTATUS(st), 1) << run.output();
+  EXPECT_NE(run.output().find("has 8 partitions on the cluster but the topology declares 12"),
+            std::string::npos)
+      << run.output();
+}
+
+}  // namespace
+}  // namespace topo
