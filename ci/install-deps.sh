@@ -7,7 +7,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler libjsonnet-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsimdjson-dev rapidjson-dev libfmt-dev
-  librocksdb-dev librdkafka-dev libcpp-httplib-dev libzstd-dev liblz4-dev libxxhash-dev
+  librocksdb-dev librdkafka-dev libjemalloc-dev libcpp-httplib-dev libzstd-dev liblz4-dev libxxhash-dev
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -23,10 +23,12 @@ struct SinkSpec : OperatorSpec {
   std::string key_codec, value_codec;
   std::optional<expr::CompiledExpr> key, value, partition;
   Result<std::unique_ptr<Operator>> Instantiate(TaskContext& task) const override;
-  // Without a value expression the sink writes the whole value.
-  Projection ValueUse() const override {
-    if (!value) return Projection::All();
-    return runtime::ValueUseOf({key ? &*key : nullptr, &*value, partition ? &*partition : nullptr});
+  // Without a key / value expression the sink writes the record's whole key / value.
+  Projection Use(int slot) const override {
+    if ((slot == runtime::kSlotKey && !key) || (slot == runtime::kSlotValue && !value))
+      return Projection::All();
+    return runtime::UseOf(
+        slot, {key ? &*key : nullptr, value ? &*value : nullptr, partition ? &*partition : nullptr});
   }
 };
 

@@ -27,13 +27,16 @@ struct SourceSpec : OperatorSpec {
   std::vector<TopicCodecs> topics;
   std::optional<expr::CompiledExpr> timestamp;
   Result<std::unique_ptr<Operator>> Instantiate(TaskContext& task) const override;
-  Projection ValueUse() const override { return runtime::ValueUseOf({timestamp ? &*timestamp : nullptr}); }
-  bool ForwardsValue() const override { return true; }
+  Projection Use(int slot) const override {
+    return runtime::UseOf(slot, {timestamp ? &*timestamp : nullptr});
+  }
+  bool Forwards(int) const override { return true; }
 };
 
 class SourceOp final : public runtime::SourceOperator {
  public:
-  SourceOp(const SourceSpec& spec, const Projection& projection) : spec_(spec), projection_(projection) {
+  SourceOp(const SourceSpec& spec, const Projection& key_read, const Projection& value_read)
+      : spec_(spec), key_read_(key_read), value_read_(value_read) {
     if (spec.timestamp) binder_.Use(*spec.timestamp);
   }
   Status Init(const runtime::CompiledTopology& topology) {
@@ -51,13 +54,14 @@ class SourceOp final : public runtime::SourceOperator {
     if (it == codecs_.end()) return Status::Internal("source does not read topic '" + raw.topic + "'");
     Codecs& c = it->second;
     Record r;
-    if (raw.key) {
-      auto k = c.key->Decode(*raw.key);
+    // A key nothing downstream reads is not decoded (dead letters keep the raw bytes).
+    if (raw.key && !key_read_.reads_nothing()) {
+      auto k = c.key->DecodeProjected(*raw.key, key_read_);
       if (!k.ok()) return k.status().WithContext("key does not decode as " + c.key->name());
       r.key = std::move(k).value();
     }
     if (raw.value) {
-      auto v = c.value->DecodeProjected(*raw.value, projection_);
+      auto v = c.value->DecodeProjected(*raw.value, value_read_);
       if (!v.ok()) return v.status().WithContext("value does not decode as " + c.value->name());
       r.value = std::move(v).value();
     }
@@ -83,14 +87,17 @@ class SourceOp final : public runtime::SourceOperator {
     std::unique_ptr<Codec> key, value;
   };
   const SourceSpec& spec_;
-  const Projection& projection_;  // what downstream nodes read of the value
+  const Projection& key_read_;    // what downstream nodes read of the key
+  const Projection& value_read_;  // ... and of the value
   std::map<std::string, Codecs, std::less<>> codecs_;
   RecordBinder binder_;
   const Value* slots_[kNumRecordSlots];
 };
 
 Result<std::unique_ptr<Operator>> SourceSpec::Instantiate(TaskContext& task) const {
-  auto op = std::make_unique<SourceOp>(*this, task.topology().SourceProjection(node_id));
+  const auto& t = task.topology();
+  auto op = std::make_unique<SourceOp>(*this, t.SourceProjection(node_id, runtime::kSlotKey),
+                                       t.SourceProjection(node_id, runtime::kSlotValue));
   RETURN_IF_ERROR(op->Init(task.topology()));
   return std::unique_ptr<Operator>(std::move(op));
 }

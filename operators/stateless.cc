@@ -26,8 +26,8 @@ struct FilterSpec : OperatorSpec {
   explicit FilterSpec(expr::CompiledExpr w) : where(std::move(w)) {}
   expr::CompiledExpr where;
   Result<std::unique_ptr<Operator>> Instantiate(TaskContext&) const override;
-  Projection ValueUse() const override { return runtime::ValueUseOf({&where}); }
-  bool ForwardsValue() const override { return true; }
+  Projection Use(int slot) const override { return runtime::UseOf(slot, {&where}); }
+  bool Forwards(int) const override { return true; }
 };
 
 class FilterOp final : public Operator {
@@ -54,10 +54,10 @@ Result<std::unique_ptr<Operator>> FilterSpec::Instantiate(TaskContext&) const {
 struct MapSpec : OperatorSpec {
   std::optional<expr::CompiledExpr> key, value;
   Result<std::unique_ptr<Operator>> Instantiate(TaskContext&) const override;
-  Projection ValueUse() const override {
-    return runtime::ValueUseOf({key ? &*key : nullptr, value ? &*value : nullptr});
+  Projection Use(int slot) const override {
+    return runtime::UseOf(slot, {key ? &*key : nullptr, value ? &*value : nullptr});
   }
-  bool ForwardsValue() const override { return !value; }
+  bool Forwards(int slot) const override { return slot == runtime::kSlotKey ? !key : !value; }
 };
 
 class MapOp final : public Operator {
@@ -113,9 +113,10 @@ std::shared_ptr<const OperatorSpec> CompileKeyValue(CompileContext& ctx, const s
 struct FlatMapSpec : OperatorSpec {
   std::optional<expr::CompiledExpr> items, key, value;
   Result<std::unique_ptr<Operator>> Instantiate(TaskContext&) const override;
-  Projection ValueUse() const override {
-    return runtime::ValueUseOf({&*items, key ? &*key : nullptr, value ? &*value : nullptr});
+  Projection Use(int slot) const override {
+    return runtime::UseOf(slot, {&*items, key ? &*key : nullptr, value ? &*value : nullptr});
   }
+  bool Forwards(int slot) const override { return slot == runtime::kSlotKey && !key; }
 };
 
 class FlatMapOp final : public Operator {
@@ -177,12 +178,12 @@ struct BranchSpec : OperatorSpec {
   bool has_default = true;
   std::vector<std::string> OutputPorts() const override { return names; }
   Result<std::unique_ptr<Operator>> Instantiate(TaskContext&) const override;
-  Projection ValueUse() const override {
+  Projection Use(int slot) const override {
     Projection p;
-    for (const auto& c : cases) p.Merge(c.SlotProjection(runtime::kSlotValue));
+    for (const auto& c : cases) p.Merge(c.SlotProjection(slot));
     return p;
   }
-  bool ForwardsValue() const override { return true; }
+  bool Forwards(int) const override { return true; }
 };
 
 class BranchOp final : public Operator {
@@ -230,8 +231,8 @@ struct MergeSpec : OperatorSpec {
   Result<std::unique_ptr<Operator>> Instantiate(TaskContext&) const override {
     return std::unique_ptr<Operator>(new PassThroughOp());
   }
-  Projection ValueUse() const override { return {}; }
-  bool ForwardsValue() const override { return true; }
+  Projection Use(int) const override { return {}; }
+  bool Forwards(int) const override { return true; }
 };
 
 bool SameKind(const expr::Type& a, const expr::Type& b) { return a.ToString() == b.ToString(); }

@@ -115,10 +115,26 @@ const CompiledNode* CompiledTopology::node(const std::string& id) const {
   return it == node_index_.end() ? nullptr : &nodes_[it->second];
 }
 
-const Projection& CompiledTopology::SourceProjection(const std::string& id) const {
+Projection CompiledTopology::ReadOf(const CompiledNode& source, int slot) const {
+  Projection p = source.spec->Use(slot);
+  std::vector<const CompiledNode*> stack = {&source};
+  while (!stack.empty() && !p.whole) {
+    const CompiledNode* n = stack.back();
+    stack.pop_back();
+    for (const auto& [child, port] : n->readers) {
+      const CompiledNode* c = node(child);
+      p.Merge(c->spec->Use(slot));
+      if (c->spec->Forwards(slot)) stack.push_back(c);
+    }
+  }
+  return p;
+}
+
+const Projection& CompiledTopology::SourceProjection(const std::string& id, int slot) const {
   static const Projection kAll = Projection::All();
   auto it = source_projections_.find(id);
-  return it == source_projections_.end() ? kAll : it->second;
+  if (it == source_projections_.end()) return kAll;
+  return slot == kSlotKey ? it->second.first : it->second.second;
 }
 
 Result<std::unique_ptr<Codec>> CompiledTopology::MakeCodec(const std::string& spec) const {
@@ -228,18 +244,7 @@ Result<std::shared_ptr<const CompiledTopology>> CompiledTopology::Compile(plan::
   if (diags->size() == errors_before) {
     for (const auto& cn : ct->nodes_) {
       if (!cn.proto->has_source()) continue;
-      Projection p = cn.spec->ValueUse();
-      std::vector<const CompiledNode*> stack = {&cn};
-      while (!stack.empty() && !p.whole) {
-        const CompiledNode* n = stack.back();
-        stack.pop_back();
-        for (const auto& [child, port] : n->readers) {
-          const CompiledNode* c = ct->node(child);
-          p.Merge(c->spec->ValueUse());
-          if (c->spec->ForwardsValue()) stack.push_back(c);
-        }
-      }
-      ct->source_projections_[cn.id] = std::move(p);
+      ct->source_projections_[cn.id] = {ct->ReadOf(cn, kSlotKey), ct->ReadOf(cn, kSlotValue)};
     }
   }
 

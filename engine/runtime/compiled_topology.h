@@ -55,11 +55,12 @@ class CompiledTopology {
   // Codecs for a declared topic (or an override spec); each task makes its own.
   Result<std::unique_ptr<Codec>> MakeCodec(const std::string& spec) const;
 
-  // What the nodes downstream of source node `id` read of its records' values,
-  // following every reader that forwards the value unchanged (filter, branch,
-  // rekey, merge...) until one replaces it (map value=, flatMap) or writes it
-  // (sink). The source decodes only that. All() for unknown ids.
-  const Projection& SourceProjection(const std::string& id) const;
+  // What the nodes downstream of source node `id` read of its records' keys
+  // (slot kSlotKey) or values (kSlotValue), following every reader that
+  // forwards it unchanged (filter, branch, merge, map of the other part...)
+  // until one replaces it (map, rekey, flatMap) or writes it (sink). The source
+  // decodes only that — nothing, for a key nobody reads. All() for unknown ids.
+  const Projection& SourceProjection(const std::string& id, int slot) const;
 
   // Warnings that do not fail validation (e.g. features accepted but not yet run).
   const std::vector<plan::Diagnostic>& warnings() const { return warnings_; }
@@ -73,7 +74,8 @@ class CompiledTopology {
   std::map<std::string, size_t> node_index_;
   const google::protobuf::DescriptorPool* protos_ = nullptr;
   std::vector<plan::Diagnostic> warnings_;
-  std::map<std::string, Projection> source_projections_;
+  Projection ReadOf(const CompiledNode& source, int slot) const;
+  std::map<std::string, std::pair<Projection, Projection>> source_projections_;  // id -> (key, value)
 };
 
 // The protobuf schemas compiled into the binary from proto/ (process-wide, built once).

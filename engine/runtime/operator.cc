@@ -97,10 +97,10 @@ std::vector<std::string> Registry::Types() const {
   return out;
 }
 
-Projection ValueUseOf(std::initializer_list<const expr::CompiledExpr*> exprs) {
+Projection UseOf(int slot, std::initializer_list<const expr::CompiledExpr*> exprs) {
   Projection p;
   for (const auto* e : exprs)
-    if (e) p.Merge(e->SlotProjection(kSlotValue));
+    if (e) p.Merge(e->SlotProjection(slot));
   return p;
 }
 

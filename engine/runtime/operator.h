@@ -91,15 +91,22 @@ class OperatorSpec {
   StreamType output_type;
 
   // Projection pushdown (see CompiledTopology::SourceProjection): which parts of
-  // the input record's value this operator reads. Default: all of it.
-  virtual Projection ValueUse() const { return Projection::All(); }
-  // Whether output records carry the input's value unchanged, so what the
+  // the input record's key (slot kSlotKey) or value (kSlotValue) this operator
+  // reads. Default: all of it.
+  virtual Projection Use(int slot) const {
+    (void)slot;
+    return Projection::All();
+  }
+  // Whether output records carry the input's key / value unchanged, so what the
   // readers read of it counts as read from the input too.
-  virtual bool ForwardsValue() const { return false; }
+  virtual bool Forwards(int slot) const {
+    (void)slot;
+    return false;
+  }
 };
 
-// The parts of the record value (slot kSlotValue) that `exprs` read together.
-Projection ValueUseOf(std::initializer_list<const expr::CompiledExpr*> exprs);
+// The parts of slot `slot` that `exprs` (null entries ignored) read together.
+Projection UseOf(int slot, std::initializer_list<const expr::CompiledExpr*> exprs);
 
 // Everything an operator's compile step may look at, and where it reports problems.
 class CompileContext {

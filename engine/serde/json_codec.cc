@@ -63,9 +63,14 @@ Value FromElementProjected(simdjson::dom::element e, const Projection& p) {
   simdjson::dom::object o = e.get_object().value_unsafe();
   auto obj = std::make_shared<Object>();
   obj->Reserve(p.fields.size());
+  const size_t wanted = p.fields.size();
   for (simdjson::dom::key_value_pair f : o) {
-    if (const Projection* sub = p.Field(f.key))
-      obj->Append(std::string(f.key), FromElementProjected(f.value, *sub));
+    const Projection* sub = p.Field(f.key);
+    if (sub == nullptr) continue;
+    obj->Append(std::string(f.key), FromElementProjected(f.value, *sub));
+    // Every field read is found: skip the rest. (With a duplicate key this may stop
+    // before the second copy; lookups find the first anyway, as with Decode.)
+    if (obj->size() == wanted) break;
   }
   return Value(std::move(obj));
 }

@@ -50,7 +50,7 @@ struct Projection {
   // The projection of field `name`, or nullptr when the field is not read.
   const Projection* Field(std::string_view name) const {
     for (const auto& [n, sub] : fields)
-      if (n.size() == name.size() && n == name) return &sub;
+      if (n.size() == name.size() && (name.empty() || n[0] == name[0]) && n == name) return &sub;
     return nullptr;
   }
   bool reads_nothing() const { return !whole && fields.empty(); }
