@@ -25,41 +25,44 @@ namespace {
 
 // ---- decoding ----
 
-// Builds the Value for a DOM element simdjson has already validated, so no
-// step can fail. Returning by value (not through an out-parameter) lets each
-// Value be constructed in place in its parent: every extra move of a short
-// string is a memcpy that stalls on the store it just made.
-Value FromElement(simdjson::dom::element e) {
+// Builds, in `out`, the Value for a DOM element simdjson has already validated,
+// so no step can fail. Every Value is constructed in place in its parent
+// (Emplace, AppendSlot): each extra move of a short string is a memcpy that
+// stalls on the store it just made.
+void FromElement(simdjson::dom::element e, Value& out) {
   using simdjson::dom::element_type;
   switch (e.type()) {
     case element_type::OBJECT: {
       simdjson::dom::object o = e.get_object().value_unsafe();
       auto obj = std::make_shared<Object>();
       obj->Reserve(o.size());
-      for (simdjson::dom::key_value_pair f : o) obj->Append(std::string(f.key), FromElement(f.value));
-      return Value(std::move(obj));
+      for (simdjson::dom::key_value_pair f : o) FromElement(f.value, obj->AppendSlot(f.key));
+      out.Emplace<std::shared_ptr<Object>>(std::move(obj));
+      return;
     }
     case element_type::ARRAY: {
       simdjson::dom::array a = e.get_array().value_unsafe();
       auto arr = std::make_shared<Array>();
       arr->reserve(a.size());
-      for (simdjson::dom::element x : a) arr->push_back(FromElement(x));
-      return Value(std::move(arr));
+      for (simdjson::dom::element x : a) FromElement(x, arr->emplace_back());
+      out.Emplace<std::shared_ptr<Array>>(std::move(arr));
+      return;
     }
-    case element_type::STRING: return Value(std::string(e.get_string().value_unsafe()));
-    case element_type::INT64: return Value(e.get_int64().value_unsafe());
-    case element_type::UINT64: return Value(static_cast<double>(e.get_uint64().value_unsafe()));
-    case element_type::DOUBLE: return Value(e.get_double().value_unsafe());
-    case element_type::BOOL: return Value(e.get_bool().value_unsafe());
-    case element_type::NULL_VALUE: return Value();
+    case element_type::STRING: out.Emplace<std::string>(e.get_string().value_unsafe()); return;
+    case element_type::INT64: out.Emplace<int64_t>(e.get_int64().value_unsafe()); return;
+    case element_type::UINT64:
+      out.Emplace<double>(static_cast<double>(e.get_uint64().value_unsafe()));
+      return;
+    case element_type::DOUBLE: out.Emplace<double>(e.get_double().value_unsafe()); return;
+    case element_type::BOOL: out.Emplace<bool>(e.get_bool().value_unsafe()); return;
+    case element_type::NULL_VALUE: out = Value(); return;
   }
-  return Value();
 }
 
 // FromElement restricted to what `p` reads: objects keep only the named fields
 // (in payload order); everything under a `whole` projection is built in full.
-Value FromElementProjected(simdjson::dom::element e, const Projection& p) {
-  if (p.whole || e.type() != simdjson::dom::element_type::OBJECT) return FromElement(e);
+void FromElementProjected(simdjson::dom::element e, const Projection& p, Value& out) {
+  if (p.whole || e.type() != simdjson::dom::element_type::OBJECT) return FromElement(e, out);
   simdjson::dom::object o = e.get_object().value_unsafe();
   auto obj = std::make_shared<Object>();
   obj->Reserve(p.fields.size());
@@ -67,12 +70,12 @@ Value FromElementProjected(simdjson::dom::element e, const Projection& p) {
   for (simdjson::dom::key_value_pair f : o) {
     const Projection* sub = p.Field(f.key);
     if (sub == nullptr) continue;
-    obj->Append(std::string(f.key), FromElementProjected(f.value, *sub));
+    FromElementProjected(f.value, *sub, obj->AppendSlot(f.key));
     // Every field read is found: skip the rest. (With a duplicate key this may stop
     // before the second copy; lookups find the first anyway, as with Decode.)
     if (obj->size() == wanted) break;
   }
-  return Value(std::move(obj));
+  out.Emplace<std::shared_ptr<Object>>(std::move(obj));
 }
 
 // A strict, unhurried recursive-descent JSON parser. It runs only when simdjson
@@ -641,7 +644,11 @@ Result<Value> JsonCodec::DecodeProjected(std::string_view bytes, const Projectio
   // realloc_if_needed: simdjson copies the payload into its own padded buffer,
   // reused across calls (Kafka's buffers have no SIMDJSON_PADDING slack).
   simdjson::error_code err = parser_->dom.parse(bytes.data(), bytes.size(), true).get(root);
-  if (!err) return projection.whole ? FromElement(root) : FromElementProjected(root, projection);
+  if (!err) {
+    Value v;
+    FromElementProjected(root, projection, v);
+    return v;
+  }
 
   SlowJsonParser slow(bytes);
   Value v;

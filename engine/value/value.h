@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -45,20 +46,20 @@ struct Bytes {
 class Value {
  public:
   Value() = default;
-  Value(std::nullptr_t) {}                                // NOLINT
-  Value(bool b) : v_(b) {}                                // NOLINT
-  Value(int v) : v_(int64_t{v}) {}                        // NOLINT
-  Value(int64_t v) : v_(v) {}                             // NOLINT
-  Value(double v) : v_(v) {}                              // NOLINT
-  Value(Decimal v) : v_(v) {}                             // NOLINT
-  Value(std::string s) : v_(std::move(s)) {}              // NOLINT
-  Value(std::string_view s) : v_(std::string(s)) {}       // NOLINT
-  Value(const char* s) : v_(std::string(s)) {}            // NOLINT
-  Value(Bytes b) : v_(std::move(b)) {}                    // NOLINT
-  Value(Array a);                                         // NOLINT
-  Value(Object o);                                        // NOLINT
-  Value(std::shared_ptr<Array> a) : v_(std::move(a)) {}   // NOLINT
-  Value(std::shared_ptr<Object> o) : v_(std::move(o)) {}  // NOLINT
+  Value(std::nullptr_t) {}                                               // NOLINT
+  Value(bool b) : v_(b) {}                                               // NOLINT
+  Value(int v) : v_(int64_t{v}) {}                                       // NOLINT
+  Value(int64_t v) : v_(v) {}                                            // NOLINT
+  Value(double v) : v_(v) {}                                             // NOLINT
+  Value(Decimal v) : v_(v) {}                                            // NOLINT
+  Value(std::string s) : v_(std::move(s)) {}                             // NOLINT
+  Value(std::string_view s) : v_(std::in_place_type<std::string>, s) {}  // NOLINT
+  Value(const char* s) : v_(std::string(s)) {}                           // NOLINT
+  Value(Bytes b) : v_(std::move(b)) {}                                   // NOLINT
+  Value(Array a);                                                        // NOLINT
+  Value(Object o);                                                       // NOLINT
+  Value(std::shared_ptr<Array> a) : v_(std::move(a)) {}                  // NOLINT
+  Value(std::shared_ptr<Object> o) : v_(std::move(o)) {}                 // NOLINT
 
   ValueType type() const { return static_cast<ValueType>(v_.index()); }
   bool is_null() const { return v_.index() == 0; }
@@ -84,6 +85,15 @@ class Value {
   // Clones the array/object first when it is shared with another Value.
   Array& MutableArray();
   Object& MutableObject();
+
+  // Replaces this value by a T built in place from args (T: one of the
+  // alternatives: bool, int64_t, double, Decimal, std::string, Bytes,
+  // std::shared_ptr<Array>, std::shared_ptr<Object>). For decoders: no
+  // temporary Value, so a short string is copied once, not three times.
+  template <typename T, typename... Args>
+  T& Emplace(Args&&... args) {
+    return v_.template emplace<T>(std::forward<Args>(args)...);
+  }
 
   // Field of an object, or nullptr when this is not an object or has no such field.
   const Value* Get(std::string_view field) const;
@@ -124,6 +134,12 @@ class Object {
   void Set(std::string name, Value v);
   // Appends without checking for duplicates (decoders that know keys are unique).
   void Append(std::string name, Value v) { fields_.emplace_back(std::move(name), std::move(v)); }
+  // Appends a null field named `name` and returns it, to be filled in place.
+  Value& AppendSlot(std::string_view name) {
+    return fields_
+        .emplace_back(std::piecewise_construct, std::forward_as_tuple(name), std::forward_as_tuple())
+        .second;
+  }
   bool Erase(std::string_view name);
   void Reserve(size_t n) { fields_.reserve(n); }
 
