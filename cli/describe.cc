@@ -112,39 +112,49 @@ void Text(const runtime::CompiledTopology& t) {
   std::printf("\nInternal topics: (none)\n");
 }
 
-void Mermaid(const runtime::CompiledTopology& t) {
-  std::printf("flowchart LR\n");
-  std::set<std::string> topics;
-  for (const auto& sub : t.graph().subtopologies) {
-    std::printf("  subgraph S%d[\"sub-topology %d (%d tasks)\"]\n", sub.id, sub.id, sub.partitions);
-    for (const auto& id : sub.nodes) {
-      const auto* cn = t.node(id);
-      std::printf("    N_%s[\"%s<br/><i>%s</i>\"]\n", Id(id).c_str(), Esc(id).c_str(), cn->type.c_str());
-    }
-    std::printf("  end\n");
-  }
+// One edge of the drawn graph, shared by the mermaid and dot renderers.
+struct DrawnEdge {
+  enum class Kind { kTopicToNode, kNodeToTopic, kDeadLetter, kNodeToNode } kind;
+  std::string from, to, label;  // label: a branch output, or empty
+};
+
+// Every edge of the graph, and (in *topics) every topic an edge touches.
+std::vector<DrawnEdge> Edges(const runtime::CompiledTopology& t, std::set<std::string>* topics) {
+  using K = DrawnEdge::Kind;
+  std::vector<DrawnEdge> edges;
   for (const auto& cn : t.nodes()) {
     const plan::Node& n = *cn.proto;
-    std::vector<std::string> ports = cn.spec ? cn.spec->OutputPorts() : std::vector<std::string>{""};
     if (n.has_source())
-      for (const auto& s : n.source().topics()) {
-        topics.insert(s);
-        std::printf("  T_%s --> N_%s\n", Id(s).c_str(), Id(cn.id).c_str());
-      }
-    if (n.has_sink()) {
-      topics.insert(n.sink().topic());
-      std::printf("  N_%s --> T_%s\n", Id(cn.id).c_str(), Id(n.sink().topic()).c_str());
-    }
-    for (const auto& d : DeadLetterTopics(n)) {
-      topics.insert(d);
-      std::printf("  N_%s -. on error .-> T_%s\n", Id(cn.id).c_str(), Id(d).c_str());
-    }
-    for (const auto& [child, port] : cn.readers) {
-      if (ports[port].empty())
-        std::printf("  N_%s --> N_%s\n", Id(cn.id).c_str(), Id(child).c_str());
-      else
-        std::printf("  N_%s -->|%s| N_%s\n", Id(cn.id).c_str(), Esc(ports[port]).c_str(), Id(child).c_str());
-    }
+      for (const auto& s : n.source().topics()) edges.push_back({K::kTopicToNode, s, cn.id, ""});
+    if (n.has_sink()) edges.push_back({K::kNodeToTopic, cn.id, n.sink().topic(), ""});
+    for (const auto& d : DeadLetterTopics(n)) edges.push_back({K::kDeadLetter, cn.id, d, ""});
+    std::vector<std::string> ports = cn.spec ? cn.spec->OutputPorts() : std::vector<std::string>{""};
+    for (const auto& [child, port] : cn.readers) edges.push_back({K::kNodeToNode, cn.id, child, ports[port]});
+  }
+  for (const auto& e : edges) {
+    if (e.kind == K::kTopicToNode) topics->insert(e.from);
+    if (e.kind == K::kNodeToTopic || e.kind == K::kDeadLetter) topics->insert(e.to);
+  }
+  return edges;
+}
+
+void Mermaid(const runtime::CompiledTopology& t) {
+  using K = DrawnEdge::Kind;
+  std::printf("flowchart LR\n");
+  for (const auto& sub : t.graph().subtopologies) {
+    std::printf("  subgraph S%d[\"sub-topology %d (%d tasks)\"]\n", sub.id, sub.id, sub.partitions);
+    for (const auto& id : sub.nodes)
+      std::printf("    N_%s[\"%s<br/><i>%s</i>\"]\n", Id(id).c_str(), Esc(id).c_str(),
+                  t.node(id)->type.c_str());
+    std::printf("  end\n");
+  }
+  std::set<std::string> topics;
+  for (const auto& e : Edges(t, &topics)) {
+    const std::string from = (e.kind == K::kTopicToNode ? "T_" : "N_") + Id(e.from);
+    const std::string to = (e.kind == K::kNodeToTopic || e.kind == K::kDeadLetter ? "T_" : "N_") + Id(e.to);
+    const char* arrow = e.kind == K::kDeadLetter ? "-. on error .->" : "-->";
+    std::string label = e.label.empty() ? "" : "|" + Esc(e.label) + "|";
+    std::printf("  %s %s%s %s\n", from.c_str(), arrow, label.c_str(), to.c_str());
   }
   for (const auto& s : topics) std::printf("  T_%s[(\"%s\")]\n", Id(s).c_str(), Esc(s).c_str());
   if (!topics.empty()) {
@@ -156,8 +166,8 @@ void Mermaid(const runtime::CompiledTopology& t) {
 }
 
 void Dot(const runtime::CompiledTopology& t) {
+  using K = DrawnEdge::Kind;
   std::printf("digraph \"%s\" {\n  rankdir=LR;\n", t.name().c_str());
-  std::set<std::string> topics;
   for (const auto& sub : t.graph().subtopologies) {
     std::printf("  subgraph cluster_%d {\n    label=\"sub-topology %d (%d tasks)\";\n", sub.id, sub.id,
                 sub.partitions);
@@ -166,25 +176,14 @@ void Dot(const runtime::CompiledTopology& t) {
                   t.node(id)->type.c_str());
     std::printf("  }\n");
   }
-  for (const auto& cn : t.nodes()) {
-    const plan::Node& n = *cn.proto;
-    std::vector<std::string> ports = cn.spec ? cn.spec->OutputPorts() : std::vector<std::string>{""};
-    if (n.has_source())
-      for (const auto& s : n.source().topics()) {
-        topics.insert(s);
-        std::printf("  \"t:%s\" -> \"n:%s\";\n", s.c_str(), cn.id.c_str());
-      }
-    if (n.has_sink()) {
-      topics.insert(n.sink().topic());
-      std::printf("  \"n:%s\" -> \"t:%s\";\n", cn.id.c_str(), n.sink().topic().c_str());
-    }
-    for (const auto& d : DeadLetterTopics(n)) {
-      topics.insert(d);
-      std::printf("  \"n:%s\" -> \"t:%s\" [style=dashed, label=\"on error\"];\n", cn.id.c_str(), d.c_str());
-    }
-    for (const auto& [child, port] : cn.readers)
-      std::printf("  \"n:%s\" -> \"n:%s\"%s;\n", cn.id.c_str(), child.c_str(),
-                  ports[port].empty() ? "" : (" [label=\"" + ports[port] + "\"]").c_str());
+  std::set<std::string> topics;
+  for (const auto& e : Edges(t, &topics)) {
+    const std::string from = (e.kind == K::kTopicToNode ? "t:" : "n:") + e.from;
+    const std::string to = (e.kind == K::kNodeToTopic || e.kind == K::kDeadLetter ? "t:" : "n:") + e.to;
+    std::string attrs = e.kind == K::kDeadLetter ? " [style=dashed, label=\"on error\"]"
+                        : e.label.empty()        ? ""
+                                                 : " [label=\"" + e.label + "\"]";
+    std::printf("  \"%s\" -> \"%s\"%s;\n", from.c_str(), to.c_str(), attrs.c_str());
   }
   for (const auto& s : topics)
     std::printf("  \"t:%s\" [label=\"%s\", shape=cylinder];\n", s.c_str(), s.c_str());
