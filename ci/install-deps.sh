@@ -3,7 +3,7 @@
 # Idempotent and quiet when everything is already there; needs root (or sudo).
 set -euo pipefail
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config ccache clang-format jq
+  build-essential cmake ninja-build pkg-config ccache clang-format jq time
   libprotobuf-dev protobuf-compiler libjsonnet-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsimdjson-dev rapidjson-dev libfmt-dev

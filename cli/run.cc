@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "cli/common.h"
@@ -113,6 +114,8 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     const auto start = std::chrono::steady_clock::now();
     auto last_status = start, last_change = start;
     uint64_t last_in = 0, last_out = 0, seen_in = 0;
+    // When records started and last arrived (50 ms resolution), for the summary's rate.
+    std::optional<std::chrono::steady_clock::time_point> first_record, last_record;
     bool printed_inline = false;
     while (g_signals.load() == 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -120,6 +123,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       auto now = std::chrono::steady_clock::now();
       if (!snap.running) break;  // a thread stopped with an error
       // Idle time counts only once partitions are assigned (a Kafka group join takes seconds).
+      if (snap.records_in != seen_in) {
+        if (!first_record) first_record = last_change;  // the previous sample: work began after it
+        last_record = now;
+      }
       if (snap.records_in != seen_in || snap.tasks == 0) seen_in = snap.records_in, last_change = now;
       if (args->exit_when_idle_ms > 0 &&
           std::chrono::duration_cast<std::chrono::milliseconds>(now - last_change).count() >=
@@ -155,6 +162,11 @@ void RegisterRun(CLI::App& app, int* exit_code) {
         static_cast<unsigned long long>(snap.records_in), static_cast<unsigned long long>(snap.records_out),
         static_cast<unsigned long long>(snap.errors), static_cast<unsigned long long>(snap.dead_lettered),
         static_cast<unsigned long long>(snap.skipped), static_cast<unsigned long long>(snap.dropped));
+    if (first_record && last_record && *last_record > *first_record) {
+      double secs = std::chrono::duration<double>(*last_record - *first_record).count();
+      std::printf("processed %llu record(s) in %.2f s (%.0f records/s)\n",
+                  static_cast<unsigned long long>(snap.records_in), secs, snap.records_in / secs);
+    }
     if (!st.ok()) return fail(kExitFailure, st.message());
     *exit_code = kExitOk;
   });
