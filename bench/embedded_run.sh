@@ -35,4 +35,4 @@ JSONNET
 "$BIN" run "$work/bench.jsonnet" --data-dir "$work/data" --produce "deal.events=$work/events.jsonl" \
   --application-id loader --threads 1 --status-interval 0 --exit-when-idle 1 > /dev/null 2>&1 || true
 /usr/bin/time -f "peak RSS %M KiB" "$BIN" run "$work/bench.jsonnet" --data-dir "$work/data" --threads 2 \
-  --status-interval 0 --exit-when-idle 1000 2>&1 | grep -E "processed|peak RSS"
+  --status-interval 0 --exit-when-idle 1000 2>&1 | grep -E "stopped:|processed|peak RSS"
