@@ -7,17 +7,13 @@
 
 #include "engine/expr/expr.h"
 #include "engine/serde/json_codec.h"
+#include "tests/testing/values.h"
 
 namespace topo::expr {
 namespace {
 
-Value J(std::string_view json) {
-  auto v = JsonCodec().Decode(json);
-  EXPECT_TRUE(v.ok()) << json;
-  return v.ok() ? *v : Value();
-}
-
-Value Dec(std::string_view s) { return Value(*Decimal::Parse(s)); }
+Value J(std::string_view json) { return testing::Json(json); }
+using testing::Dec;
 
 // An untyped record scope: every check happens at run time.
 class EvalTest : public ::testing::Test {

@@ -8,17 +8,13 @@
 
 #include "engine/expr/expr.h"
 #include "engine/serde/json_codec.h"
+#include "tests/testing/values.h"
 
 namespace topo::expr {
 namespace {
 
-Value J(std::string_view json) {
-  auto v = JsonCodec().Decode(json);
-  EXPECT_TRUE(v.ok()) << json;
-  return v.ok() ? *v : Value();
-}
-
-Value Dec(std::string_view s) { return Value(*Decimal::Parse(s)); }
+Value J(std::string_view json) { return testing::Json(json); }
+using testing::Dec;
 
 class FunctionsTest : public ::testing::Test {
  protected:

@@ -11,6 +11,7 @@
 #include "engine/runtime/compiled_topology.h"
 #include "engine/runtime/test_driver.h"
 #include "operators/builtin.h"
+#include "tests/testing/values.h"
 
 namespace topo::testing {
 
@@ -66,8 +67,5 @@ inline std::vector<Out> Outputs(runtime::TestDriver& d, const std::string& topic
   }
   return out;
 }
-
-// Parses a JSON literal into a Value (via the JSON codec), for expectations.
-Value Json(const std::string& text);
 
 }  // namespace topo::testing
