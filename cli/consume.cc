@@ -1,46 +1,15 @@
 // topo consume TOPIC: print a topic's records as JSON lines.
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "cli/common.h"
+#include "cli/http_client.h"
 #include "cli/log_flags.h"
-#include "engine/serde/codec.h"
+#include "cli/record_io.h"
 
 namespace topo::cli {
-
-namespace {
-
-// Parsed JSON when the bytes are JSON, else the text itself.
-Value Readable(Codec& json, const std::optional<std::string>& bytes) {
-  if (!bytes) return Value();
-  auto v = json.Decode(*bytes);
-  return v.ok() ? *v : Value(*bytes);
-}
-
-// Starts every newly assigned partition at the end unless reading from the beginning.
-class Positioner : public log::RebalanceListener {
- public:
-  Positioner(log::Log& log, bool from_beginning) : log_(log), from_beginning_(from_beginning) {}
-  void OnAssigned(const std::vector<log::TopicPartition>& added) override {
-    for (const auto& tp : added) {
-      auto end = log_.EndOffset(tp);
-      Status s = from_beginning_ ? consumer->Seek(tp, Offset(0))
-                                 : (end.ok() ? consumer->Seek(tp, *end) : end.status());
-      if (!s.ok() && error.ok()) error = s;
-    }
-  }
-  void OnRevoked(const std::vector<log::TopicPartition>&) override {}
-  log::Consumer* consumer = nullptr;
-  Status error;
-
- private:
-  log::Log& log_;
-  bool from_beginning_;
-};
-
-}  // namespace
 
 void RegisterConsume(CLI::App& app, int* exit_code) {
   auto* cmd =
@@ -64,48 +33,35 @@ void RegisterConsume(CLI::App& app, int* exit_code) {
       std::fprintf(stderr, "topo consume: %s\n", msg.c_str());
       *exit_code = kExitFailure;
     };
-    auto log = args->log.Open();
-    if (!log.ok()) return fail(log.status().message());
-    if (auto n = (*log)->PartitionCount(args->topic); !n.ok()) return fail(n.status().message());
+    ConsumeOptions o;
+    o.from_beginning = args->from_beginning;
+    o.max = args->max;
+    o.timeout_s = args->timeout_s;
     // A private group: consuming never moves an application's committed offsets.
-    auto consumer = (*log)->NewConsumer("topo-consume-" + std::to_string(getpid()), "topo-consume");
-    if (!consumer.ok()) return fail(consumer.status().message());
-    Positioner positioner(**log, args->from_beginning);
-    positioner.consumer = consumer->get();
-    Status st = (*consumer)->Subscribe({args->topic}, &positioner);
-    if (!st.ok()) return fail(st.message());
-    auto json = MakeCodec("json", nullptr);
-    std::vector<RawRecord> batch;
-    int64_t printed = 0;
-    auto last = std::chrono::steady_clock::now();
-    while (args->max == 0 || printed < args->max) {
-      batch.clear();
-      st = (*consumer)->Poll(200, 500, &batch);
-      if (!st.ok()) return fail(st.message());
-      if (!positioner.error.ok()) return fail(positioner.error.message());
-      auto now = std::chrono::steady_clock::now();
-      if (batch.empty()) {
-        if (args->timeout_s > 0 && std::chrono::duration<double>(now - last).count() >= args->timeout_s)
-          break;
-        continue;
-      }
-      last = now;
-      for (const auto& r : batch) {
-        Object headers;
-        for (const auto& [k, v] : r.headers) headers.Set(k, Value(v));
-        Value line(Object{{"topic", r.topic},
-                          {"partition", int64_t{r.partition.value()}},
-                          {"offset", r.offset.value()},
-                          {"timestamp", r.timestamp.value()},
-                          {"key", Readable(**json, r.key)},
-                          {"value", Readable(**json, r.value)},
-                          {"headers", Value(std::move(headers))}});
-        std::printf("%s\n", ToJson(line).c_str());
-        if (args->max > 0 && ++printed >= args->max) break;
-      }
-      std::fflush(stdout);
+    o.group = "topo-consume-" + std::to_string(getpid());
+    auto log = args->log.Open();
+    if (!log.ok()) {
+      std::optional<HttpEndpoint> instance;
+      if (args->log.bootstrap_servers.empty()) instance = RunningInstance(args->log.data_dir, log.status());
+      if (!instance) return fail(log.status().message());
+      // The data dir is held by `topo run`: read through its HTTP port.
+      Status st = HttpConsume(*instance, args->topic, o, [](const char* data, size_t len) {
+        std::fwrite(data, 1, len, stdout);
+        std::fflush(stdout);
+      });
+      if (!st.ok()) return fail(st.message() + " (" + instance->Explain() + ")");
+      *exit_code = kExitOk;
+      return;
     }
-    (*consumer)->Close().IgnoreError();  // a private group: nothing to hand over
+    Status st = ConsumeLines(
+        **log, args->topic, o,
+        [](const std::string& line) {
+          std::printf("%s\n", line.c_str());
+          std::fflush(stdout);
+          return true;
+        },
+        nullptr);
+    if (!st.ok()) return fail(st.message());
     *exit_code = kExitOk;
   });
 }

@@ -11,13 +11,13 @@
 #include <thread>
 
 #include "cli/common.h"
+#include "cli/http_client.h"
+#include "cli/http_server.h"
 #include "cli/log_flags.h"
+#include "cli/record_io.h"
 #include "engine/runtime/application.h"
 
 namespace topo::cli {
-
-// Produces JSON lines from `path` into `topic` (see produce.cc).
-Status ProduceLines(log::Log& log, const std::string& topic, std::istream& in, uint64_t* count);
 
 namespace {
 
@@ -47,6 +47,8 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     std::vector<std::string> produce;
     int64_t exit_when_idle_ms = 0;
     std::string application_id;
+    int http_port = 7070;
+    std::string http_bind = "127.0.0.1";
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("file", args->file, "Topology file (.jsonnet)")->required();
@@ -60,6 +62,14 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--exit-when-idle", args->exit_when_idle_ms,
                   "Commit and exit once partitions are assigned and no record arrived for this many ms "
                   "(batch runs, tests)");
+  cmd->add_option("--http-port", args->http_port,
+                  "Local HTTP port: GET /health, GET /metrics (Prometheus), POST|GET /topics/T/records "
+                  "(what topo produce/consume use while this run holds the data dir); 0 picks a free "
+                  "port, -1 serves none")
+      ->capture_default_str();
+  cmd->add_option("--http-bind", args->http_bind,
+                  "Address the HTTP port listens on (loopback only by default)")
+      ->capture_default_str();
   args->load.AddTo(cmd);
   args->log.AddTo(cmd);
   cmd->callback([args, exit_code] {
@@ -102,6 +112,23 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       if (!st.ok()) return fail(kExitFailure, st.message());
       std::printf("  produced %llu record(s) into %s from %s\n", static_cast<unsigned long long>(n),
                   spec.substr(0, eq).c_str(), spec.substr(eq + 1).c_str());
+    }
+    std::unique_ptr<HttpServer> http;
+    const bool embedded = args->log.bootstrap_servers.empty();
+    if (args->http_port >= 0) {
+      if (args->http_port > 65535) return fail(kExitUsage, "--http-port must be -1..65535");
+      HttpServerOptions ho;
+      ho.bind = args->http_bind;
+      ho.port = args->http_port;
+      auto server = HttpServer::Start(ho, app->get(), log->get());
+      if (!server.ok()) return fail(kExitFailure, server.status().message());
+      http = std::move(server).value();
+      // produce/consume find the instance holding the data dir through this file.
+      if (embedded) {
+        st = WriteHttpPortFile(args->log.data_dir, ho.bind, http->port());
+        if (!st.ok()) return fail(kExitFailure, st.message());
+      }
+      std::printf("http: listening on %s:%d\n", ho.bind.c_str(), http->port());
     }
     st = (*app)->Start();
     if (!st.ok()) return fail(kExitFailure, st.message());
@@ -156,6 +183,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     std::fflush(stdout);
     (*app)->RequestStop();
     st = (*app)->Wait();
+    if (http) {
+      http->Stop();
+      if (embedded) RemoveHttpPortFile(args->log.data_dir);
+    }
     auto snap = (*app)->Snapshot();
     std::printf(
         "stopped: records in %llu, out %llu, errors %llu (dead-lettered %llu, skipped %llu), dropped %llu\n",

@@ -71,10 +71,11 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
     for (const auto& tp : removed) {
       RetireMetrics(tp);
       consumed_.erase(tp);
+      committed_.erase(tp);
     }
   }
 
-  void AddTo(AppSnapshot* s) {
+  void AddTo(AppSnapshot* s, std::map<std::string, uint64_t>* node_in) {
     std::lock_guard<std::mutex> lock(mu_);
     s->records_in += records_in_;
     s->records_out += records_out_;
@@ -84,8 +85,11 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
     s->skipped += retired_.skipped;
     s->dead_lettered += retired_.dead_lettered;
     s->dropped += retired_.dropped;
+    for (const auto& [id, n] : retired_node_in_) (*node_in)[id] += n;
+    for (const auto& [tp, offset] : committed_) s->positions[tp] = offset;
     for (const auto& [k, task] : tasks_) {
       for (const auto& r : task->nodes()) {
+        (*node_in)[r->node().id] += r->metrics().in;
         s->errors += r->metrics().errors;
         s->skipped += r->metrics().skipped;
         s->dead_lettered += r->metrics().dead_lettered;
@@ -153,6 +157,7 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
     uncommitted_ = 0;
     std::lock_guard<std::mutex> lock(mu_);
     ++commits_;
+    for (const auto& [tp, offset] : consumed_) committed_[tp] = offset;
     return Status::Ok();
   }
 
@@ -162,6 +167,7 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
       auto it = tasks_.find({sub, tp.partition.value()});
       if (it == tasks_.end()) continue;
       for (const auto& r : it->second->nodes()) {
+        retired_node_in_[r->node().id] += r->metrics().in;
         retired_.errors += r->metrics().errors;
         retired_.skipped += r->metrics().skipped;
         retired_.dead_lettered += r->metrics().dead_lettered;
@@ -191,6 +197,8 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
   std::atomic<uint64_t> records_in_{0}, records_out_{0};
   uint64_t commits_ = 0;
   NodeMetrics retired_;
+  std::map<std::string, uint64_t> retired_node_in_;  // node id -> records received
+  log::OffsetMap committed_;                         // positions as of the last commit
 
   friend class Application;
 };
@@ -275,7 +283,10 @@ Status Application::Wait() {
 
 AppSnapshot Application::Snapshot() const {
   AppSnapshot s;
-  for (const auto& t : threads_) t->AddTo(&s);
+  std::map<std::string, uint64_t> node_in;
+  for (const auto& t : threads_) t->AddTo(&s, &node_in);
+  s.node_in.assign(node_in.begin(), node_in.end());
+  for (const auto& [topic, subs] : readers_) s.source_topics.push_back(topic);
   s.running = !stop_.load();
   return s;
 }

@@ -54,8 +54,14 @@ struct AppSnapshot {
   uint64_t commits = 0;
   int tasks = 0;
   bool running = false;
-  // Per node id: records received.
+  // Per node id: records received, sorted by node id (tasks that moved away
+  // keep counting).
   std::vector<std::pair<std::string, uint64_t>> node_in;
+  // Per input partition this instance processed: the position of the next
+  // record to read, as of the last commit (for consumer lag: EndOffset - it).
+  log::OffsetMap positions;
+  // The source topics the application reads.
+  std::vector<std::string> source_topics;
 };
 
 class Application {

@@ -104,7 +104,7 @@ class CrashRecoveryTest : public ::testing::Test {
 
   void StartRun(const std::string& guarantee, testing::TopoProcess* p) {
     p->Start({"run", (dir_ / "t.jsonnet").string(), "--data-dir", (dir_ / "data").string(), "--threads", "2",
-              "--status-interval", "0.05", "--exit-when-idle", "1500", "--ext-str",
+              "--status-interval", "0.05", "--exit-when-idle", "1500", "--http-port", "-1", "--ext-str",
               "guarantee=" + guarantee});
   }
 

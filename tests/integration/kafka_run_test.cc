@@ -106,7 +106,9 @@ topo.topology('krun', {
                                   "-X",
                                   "heartbeat.interval.ms=300",
                                   "--status-interval",
-                                  "0.2"};
+                                  "0.2",
+                                  "--http-port",
+                                  "-1"};
     if (!extra_idle.empty()) a.insert(a.end(), {"--exit-when-idle", extra_idle});
     return a;
   }
@@ -154,7 +156,8 @@ topo.topology('mismatch', {
   nodes: { src: topo.source('orders.webhooks'), sink: topo.sink('src', 'out') },
 }))";
   testing::TopoProcess run;
-  run.Start({"run", (dir_ / "m.jsonnet").string(), "--bootstrap-servers", mock_.bootstraps()});
+  run.Start(
+      {"run", (dir_ / "m.jsonnet").string(), "--bootstrap-servers", mock_.bootstraps(), "--http-port", "-1"});
   int st = run.Wait();
   EXPECT_EQ(WEXITSTATUS(st), 1) << run.output();
   EXPECT_NE(run.output().find("has 8 partitions on the cluster but the topology declares 12"),

@@ -38,8 +38,9 @@ topo.topology('runner', {
   void TearDown() override { fs::remove_all(dir_); }
 
   std::vector<std::string> Run(std::vector<std::string> extra = {}) {
-    std::vector<std::string> a = {"run", (dir_ / "t.jsonnet").string(), "--data-dir",
-                                  (dir_ / "data").string()};
+    // No HTTP port: tests run in parallel and would contend for the default one.
+    std::vector<std::string> a = {
+        "run", (dir_ / "t.jsonnet").string(), "--data-dir", (dir_ / "data").string(), "--http-port", "-1"};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
@@ -127,7 +128,7 @@ TEST_F(RunTest, UndecodableInputStopsTheRunNamingTopicPartitionOffset) {
 TEST_F(RunTest, UnknownKafkaPropertyIsNamed) {
   testing::TopoProcess run;
   run.Start({"run", (dir_ / "t.jsonnet").string(), "--bootstrap-servers", "127.0.0.1:1", "-X",
-             "no.such.property=1"});
+             "no.such.property=1", "--http-port", "-1"});
   int st = run.Wait();
   EXPECT_NE(WEXITSTATUS(st), 0);
   EXPECT_NE(run.output().find("no.such.property"), std::string::npos) << run.output();

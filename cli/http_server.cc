@@ -1,0 +1,213 @@
+#include "cli/http_server.h"
+
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <sstream>
+
+#include "cli/common.h"
+#include "cli/record_io.h"
+
+namespace topo::cli {
+
+namespace {
+
+std::string JsonString(const std::string& s) { return ToJson(Value(s)); }
+
+std::string LabelValue(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+void Metric(std::string* out, const char* name, const char* type, const char* help, uint64_t value) {
+  *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+          std::to_string(value) + "\n";
+}
+
+void Json(httplib::Response& res, int status, const std::string& body) {
+  res.status = status;
+  res.set_content(body + "\n", "application/json");
+}
+
+}  // namespace
+
+std::string MetricsText(const runtime::AppSnapshot& snap, log::Log* log) {
+  std::string out;
+  Metric(&out, "topo_records_in_total", "counter", "Input records read from source topics.", snap.records_in);
+  Metric(&out, "topo_records_out_total", "counter", "Records written to sink topics.", snap.records_out);
+  Metric(&out, "topo_errors_total", "counter", "Records whose processing failed at some node.", snap.errors);
+  Metric(&out, "topo_records_skipped_total", "counter", "Failed records skipped by the skip policy.",
+         snap.skipped);
+  Metric(&out, "topo_records_dead_lettered_total", "counter", "Failed records sent to a dead-letter topic.",
+         snap.dead_lettered);
+  Metric(&out, "topo_records_dropped_total", "counter", "Records dropped by design (branch without default).",
+         snap.dropped);
+  Metric(&out, "topo_commits_total", "counter", "Commits (transactions or offset commits).", snap.commits);
+  Metric(&out, "topo_tasks", "gauge", "Tasks assigned to this instance.", static_cast<uint64_t>(snap.tasks));
+  out +=
+      "# HELP topo_node_records_in_total Records received per node.\n"
+      "# TYPE topo_node_records_in_total counter\n";
+  for (const auto& [node, n] : snap.node_in)
+    out += "topo_node_records_in_total{node=\"" + LabelValue(node) + "\"} " + std::to_string(n) + "\n";
+  uint64_t total_lag = 0;
+  std::string per_partition;
+  if (log != nullptr) {
+    for (const auto& [tp, position] : snap.positions) {
+      auto end = log->EndOffset(tp);
+      if (!end.ok()) continue;
+      uint64_t lag = end->value() > position.value() ? end->value() - position.value() : 0;
+      total_lag += lag;
+      per_partition += "topo_consumer_partition_lag{topic=\"" + LabelValue(tp.topic) + "\",partition=\"" +
+                       std::to_string(tp.partition.value()) + "\"} " + std::to_string(lag) + "\n";
+    }
+  }
+  out +=
+      "# HELP topo_consumer_partition_lag Records of an input partition not yet committed as processed.\n"
+      "# TYPE topo_consumer_partition_lag gauge\n" +
+      per_partition;
+  Metric(&out, "topo_consumer_lag", "gauge",
+         "Total records of the input partitions this instance processes not yet committed as processed.",
+         total_lag);
+  return out;
+}
+
+HttpServer::HttpServer(const runtime::Application* app, log::Log* log)
+    : app_(app), log_(log), server_(std::make_unique<httplib::Server>()) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::Stop() {
+  stopping_.store(true);  // ends consume streams, so the workers can be joined
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
+                                                      const runtime::Application* app, log::Log* log) {
+  std::unique_ptr<HttpServer> s(new HttpServer(app, log));
+  // httplib sets SO_REUSEPORT by default, which would let a second instance
+  // share the port silently: only SO_REUSEADDR (restart after TIME_WAIT).
+  s->server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  s->server_->set_keep_alive_timeout(1);  // bounds how long Stop() waits for idle connections
+  s->Route();
+  const std::string where = options.bind + ":" + std::to_string(options.port);
+  try {
+    errno = 0;
+    if (options.port == 0) {
+      s->port_ = s->server_->bind_to_any_port(options.bind);
+      if (s->port_ < 0) return Status::IoError("http: cannot listen on " + where, false);
+    } else {
+      if (!s->server_->bind_to_port(options.bind, options.port)) {
+        int err = errno;
+        if (err == EADDRINUSE)
+          return Status::IoError("http: port " + std::to_string(options.port) + " on " + options.bind +
+                                     " is already in use (choose another with --http-port P, or "
+                                     "--http-port -1 to serve no HTTP)",
+                                 false);
+        return Status::IoError(
+            "http: cannot listen on " + where + (err ? std::string(": ") + std::strerror(err) : ""), false);
+      }
+      s->port_ = options.port;
+    }
+  } catch (const std::exception& e) {
+    return Status::IoError("http: cannot listen on " + where + ": " + e.what(), false);
+  }
+  HttpServer* self = s.get();
+  s->thread_ = std::thread([self] {
+    try {
+      self->server_->listen_after_bind();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "http: server stopped: %s\n", e.what());
+    }
+  });
+  return s;
+}
+
+void HttpServer::Route() {
+  server_->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "internal error";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    Json(res, 500, "{\"error\":" + JsonString(what) + "}");
+  });
+
+  server_->Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+    runtime::AppSnapshot snap = app_->Snapshot();
+    if (!snap.running)
+      return Json(res, 503, R"({"status":"stopping","reason":"the application is stopping"})");
+    if (snap.tasks == 0)
+      return Json(res, 503, R"({"status":"starting","reason":"no tasks assigned yet","tasks":0})");
+    Json(res, 200, R"({"status":"running","tasks":)" + std::to_string(snap.tasks) + "}");
+  });
+
+  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(MetricsText(app_->Snapshot(), log_), "text/plain; version=0.0.4; charset=utf-8");
+  });
+
+  static const char* kRecords = R"(/topics/([A-Za-z0-9._-]+)/records)";
+  server_->Post(kRecords, [this](const httplib::Request& req, httplib::Response& res) {
+    std::string topic = req.matches[1];
+    std::istringstream in(req.body);
+    uint64_t n = 0;
+    Status st = ProduceLines(*log_, topic, in, &n);
+    if (!st.ok())
+      return Json(res, 400,
+                  "{\"error\":" + JsonString(st.message()) + ",\"produced\":" + std::to_string(n) + "}");
+    Json(res, 200, "{\"produced\":" + std::to_string(n) + "}");
+  });
+
+  server_->Get(kRecords, [this](const httplib::Request& req, httplib::Response& res) {
+    std::string topic = req.matches[1];
+    ConsumeOptions o;
+    o.from_beginning = req.has_param("from_beginning") && req.get_param_value("from_beginning") != "0" &&
+                       req.get_param_value("from_beginning") != "false";
+    try {
+      if (req.has_param("max")) o.max = std::stoll(req.get_param_value("max"));
+      if (req.has_param("timeout_ms")) o.timeout_s = std::stod(req.get_param_value("timeout_ms")) / 1000.0;
+    } catch (const std::exception&) {
+      return Json(res, 400, R"({"error":"max and timeout_ms must be numbers"})");
+    }
+    if (auto n = log_->PartitionCount(topic); !n.ok())
+      return Json(res, 400, "{\"error\":" + JsonString(n.status().message()) + "}");
+    o.group = "topo-consume-http-" + std::to_string(getpid()) + "-" + std::to_string(++consumers_);
+    res.set_chunked_content_provider(
+        "application/x-ndjson", [this, topic, o](size_t, httplib::DataSink& sink) {
+          Status st = ConsumeLines(
+              *log_, topic, o,
+              [&](const std::string& line) {
+                std::string l = line + "\n";
+                return sink.is_writable() && sink.write(l.data(), l.size());
+              },
+              &stopping_);
+          // An error mid-stream cannot change the status: end the stream
+          // without its terminating chunk, so the client sees a failure.
+          if (!st.ok()) {
+            std::fprintf(stderr, "http: consume %s: %s\n", topic.c_str(), st.message().c_str());
+            return false;
+          }
+          sink.done();
+          return true;
+        });
+  });
+}
+
+}  // namespace topo::cli

@@ -1,0 +1,147 @@
+// The HTTP port of a running `topo run`: /health, /metrics, and `topo produce` /
+// `topo consume` reaching the instance that holds the embedded data dir.
+// Each test uses its own port (17070 + n) so the suite can run in parallel.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/integration/topo_process.h"
+
+namespace topo {
+namespace {
+
+namespace fs = std::filesystem;
+
+class HttpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("topo_http_" + std::to_string(getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "t.jsonnet") << R"(
+local topo = import 'topo.libsonnet';
+topo.topology('runner', {
+  topics: { 'in': topo.topic(partitions=2), out: topo.topic(partitions=2) },
+  nodes: {
+    src: topo.source('in'),
+    up: topo.map('src', value='{id: value.id, total: value.a / value.b}'),
+    sink: topo.sink('up', 'out'),
+  },
+}))";
+    std::ofstream(dir_ / "in.jsonl") << R"({"key":"k1","value":{"id":"k1","a":10,"b":2}})"
+                                        "\n"
+                                     << R"({"key":"k2","value":{"id":"k2","a":9,"b":3}})"
+                                        "\n";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Starts `topo run` on port `port` with 2 input records and waits until both were processed.
+  void StartRunning(testing::TopoProcess* run, int port) {
+    run->Start({"run", (dir_ / "t.jsonnet").string(), "--data-dir", Data(), "--http-port",
+                std::to_string(port), "--produce", "in=" + (dir_ / "in.jsonl").string(), "--status-interval",
+                "0.05"});
+    ASSERT_TRUE(run->AwaitOutput("http: listening on 127.0.0.1:" + std::to_string(port))) << run->output();
+    ASSERT_TRUE(run->AwaitOutput("records in 2 ")) << run->output();
+  }
+  void Stop(testing::TopoProcess* run) {
+    run->Signal(SIGINT);
+    int st = run->Wait();
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << run->output();
+  }
+  std::string Data() const { return (dir_ / "data").string(); }
+
+  fs::path dir_;
+};
+
+TEST_F(HttpTest, HealthIsOkWhileRunning) {
+  const int port = 17070;
+  testing::TopoProcess run;
+  StartRunning(&run, port);
+  httplib::Client cli("127.0.0.1", port);
+  auto res = cli.Get("/health");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_NE(res->body.find(R"("status":"running","tasks":2)"), std::string::npos) << res->body;
+  EXPECT_EQ(std::ifstream(dir_ / "data" / "HTTP_PORT").good(), true);
+  Stop(&run);
+  EXPECT_FALSE(fs::exists(dir_ / "data" / "HTTP_PORT")) << "removed at a clean stop";
+}
+
+TEST_F(HttpTest, MetricsCountRecordsInPrometheusFormat) {
+  const int port = 17071;
+  testing::TopoProcess run;
+  StartRunning(&run, port);
+  httplib::Client cli("127.0.0.1", port);
+  auto res = cli.Get("/metrics");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200);
+  const std::string& m = res->body;
+  EXPECT_NE(m.find("# TYPE topo_records_in_total counter\ntopo_records_in_total 2\n"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("# HELP topo_records_out_total "), std::string::npos) << m;
+  EXPECT_NE(m.find("topo_tasks 2\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("topo_node_records_in_total{node=\"up\"} 2\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("\ntopo_consumer_lag "), std::string::npos) << m;
+  Stop(&run);
+}
+
+TEST_F(HttpTest, ProduceAndConsumeGoThroughTheRunningInstance) {
+  const int port = 17072;
+  testing::TopoProcess run;
+  StartRunning(&run, port);
+  std::ofstream(dir_ / "more.jsonl") << R"({"key":"k3","value":{"id":"k3","a":8,"b":4}})"
+                                        "\n"
+                                     << R"({"key":"k4","value":{"id":"k4","a":7,"b":7}})"
+                                        "\n";
+  testing::TopoProcess produce;
+  produce.Start({"produce", "in", "--data-dir", Data(), "--file", (dir_ / "more.jsonl").string()});
+  ASSERT_EQ(WEXITSTATUS(produce.Wait()), 0) << produce.output();
+  EXPECT_NE(produce.output().find("produced 2 record(s) into in"), std::string::npos) << produce.output();
+  ASSERT_TRUE(run.AwaitOutput("records in 4 ")) << run.output();
+
+  testing::TopoProcess consume;
+  consume.Start({"consume", "out", "--data-dir", Data(), "--from-beginning", "--max", "4", "--timeout", "5"});
+  ASSERT_EQ(WEXITSTATUS(consume.Wait()), 0) << consume.output();
+  for (const char* want :
+       {R"("key":"k1","value":{"id":"k1","total":5})", R"("key":"k2","value":{"id":"k2","total":3})",
+        R"("key":"k3","value":{"id":"k3","total":2})", R"("key":"k4","value":{"id":"k4","total":1})"})
+    EXPECT_NE(consume.output().find(want), std::string::npos) << want << "\n" << consume.output();
+
+  // A failure names what failed and who holds the dir.
+  testing::TopoProcess bad;
+  bad.Start({"consume", "no-such-topic", "--data-dir", Data(), "--max", "1", "--timeout", "1"});
+  EXPECT_EQ(WEXITSTATUS(bad.Wait()), 1) << bad.output();
+  EXPECT_NE(bad.output().find("no-such-topic"), std::string::npos) << bad.output();
+  EXPECT_NE(bad.output().find("held by `topo run` pid " + std::to_string(run.pid())), std::string::npos)
+      << bad.output();
+  Stop(&run);
+}
+
+TEST_F(HttpTest, PortInUseIsAClearError) {
+  const int port = 17073;
+  int sock = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(sock, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << std::strerror(errno);
+  ASSERT_EQ(listen(sock, 1), 0);
+  testing::TopoProcess run;
+  run.Start(
+      {"run", (dir_ / "t.jsonnet").string(), "--data-dir", Data(), "--http-port", std::to_string(port)});
+  int st = run.Wait();
+  close(sock);
+  EXPECT_EQ(WEXITSTATUS(st), 1) << run.output();
+  EXPECT_NE(run.output().find("port 17073 on 127.0.0.1 is already in use"), std::string::npos)
+      << run.output();
+}
+
+}  // namespace
+}  // namespace topo
