@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# The Kafka backend through librdkafka's mock cluster, against a hand-written
+# Python consume-transform-produce loop (bench/kafka_peer.py, Debian's
+# python3-confluent-kafka) doing the same filter + projection on the same data, in
+# the same run; kcat's plain consume of the input topic is the broker's ceiling.
+#
+#   bash bench/kafka_compare.sh [N]     # default 250000 events over 16 partitions
+#
+# Needs BUILD/topo and BUILD/kafka_mock_cluster (BUILD defaults to build-kbench;
+# Release for numbers), /usr/bin/python3 with confluent_kafka, and kcat (optional).
+# The mock keeps only about the newest 5 MiB per partition (DESIGN.md §7):
+# 250,000 x ~250 B over 16 partitions is ~3.9 MiB each.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N="${1:-250000}"
+BUILD="${BUILD:-build-kbench}"
+TOPO="$BUILD/topo"
+MOCK="$BUILD/kafka_mock_cluster"
+PY=/usr/bin/python3
+IN=deal.events
+OUT_PY=escrow.commands.py
+OUT_ALO=escrow.commands.topo
+OUT_EOS=escrow.commands.topo-eos
+EXPECT=$((N / 4))
+
+work=$(mktemp -d)
+mock_pid=""
+cleanup() {
+  if [[ -n "$mock_pid" ]]; then
+    exec 9>&- 2>/dev/null || true   # closing its stdin stops it
+    kill "$mock_pid" 2>/dev/null || true
+    wait "$mock_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The mock cluster: runs until its stdin (fd 9 here) closes.
+mkfifo "$work/mock.in"
+"$MOCK" "$IN:16" "$OUT_PY:16" "$OUT_PY.loose:16" "$OUT_ALO:16" "$OUT_EOS:16" < "$work/mock.in" > "$work/mock.out" 2> "$work/mock.err" &
+mock_pid=$!
+exec 9> "$work/mock.in"
+for _ in $(seq 100); do [[ -s "$work/mock.out" ]] && break; sleep 0.05; done
+BOOT=$(head -1 "$work/mock.out")
+[[ -n "$BOOT" ]] || { echo "mock cluster did not start: $(cat "$work/mock.err")" >&2; exit 1; }
+echo "mock cluster: $BOOT"
+
+# N seed-like ~250-byte deal events keyed by deal_id, a quarter of them FUNDED.
+timeout 120 "$PY" - "$BOOT" "$IN" "$N" <<'PYEOF'
+import sys
+from confluent_kafka import Producer
+boot, topic, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+p = Producer({"bootstrap.servers": boot, "linger.ms": 20, "batch.num.messages": 10000})
+st = ["FUNDED", "AWAITING_DEPOSIT", "RELEASED", "POSTED"]
+total = 0
+for i in range(n):
+    k = "d-%06d" % i
+    v = ('{"deal_id":"%s","event_type":"DealStatusChanged","from_status":"AWAITING_DEPOSIT",'
+         '"to_status":"%s","payload":{"amount":"%d.50","currency":"TON","recipient_id":"u-%04d",'
+         '"channel":"@channel_%d"},"timestamp":"2025-01-15T10:30:00.000Z","version":3}') % (
+        k, st[i % 4], 50 + (i * 37) % 200, i % 9973, i % 500)
+    total += len(v)
+    while True:
+        try:
+            p.produce(topic, key=k, value=v)
+            break
+        except BufferError:
+            p.poll(0.05)
+    if i % 1000 == 0:
+        p.poll(0)
+if p.flush(60) != 0:
+    sys.exit("input producer: flush timed out")
+print(f"input: {n} events, {total // n} bytes each on average, in {topic} (16 partitions)")
+PYEOF
+
+now() { date +%s.%N; }
+rate() { awk -v n="$1" -v s="$2" -v e="$3" 'BEGIN { printf("%.0f", n / (e - s)) }'; }
+count() {  # records in a topic (kcat, or a Python consumer if kcat is missing)
+  if command -v kcat > /dev/null; then
+    timeout 60 kcat -b "$BOOT" -C -t "$1" -e -o beginning -q -f 'x\n' | wc -l
+  else
+    timeout 60 "$PY" -c '
+import sys; from confluent_kafka import Consumer, TopicPartition
+c = Consumer({"bootstrap.servers": sys.argv[1], "group.id": "count", "enable.auto.commit": False})
+md = c.list_topics(sys.argv[2], timeout=10).topics[sys.argv[2]]
+n = 0
+for p in md.partitions:
+    lo, hi = c.get_watermark_offsets(TopicPartition(sys.argv[2], p), timeout=10); n += hi - lo
+print(n)' "$BOOT" "$1"
+  fi
+}
+
+# kcat: plain consume of the whole input topic (the broker's ceiling).
+kcat_rate="unavailable" kcat_n="-"
+if command -v kcat > /dev/null; then
+  s=$(now)
+  kcat_n=$(timeout 60 kcat -b "$BOOT" -C -t "$IN" -e -o beginning -q | wc -l)
+  e=$(now)
+  kcat_rate=$(rate "$kcat_n" "$s" "$e")
+fi
+[[ "$kcat_n" == "-" || "$kcat_n" -eq "$N" ]] || echo "WARNING: kcat read $kcat_n of $N input records (mock retention?)" >&2
+
+# The Python loop (its own rate: first record received -> last processed).
+s=$(now)
+py_line=$(timeout 180 "$PY" bench/kafka_peer.py "$BOOT" "$IN" "$OUT_PY" "$N" kafka-peer)
+e=$(now)
+echo "python: $py_line (wall $(awk -v s="$s" -v e="$e" 'BEGIN{printf("%.2f", e-s)}') s incl. group join)"
+py_rate=$(sed -E 's/.*\(([0-9]+) records\/s\).*/\1/' <<<"$py_line")
+# The same loop committing asynchronously without flushing the producer first (faster,
+# but offsets can run ahead of delivered outputs: not at-least-once). Output not counted.
+pyl_line=$(PEER_FLUSH=0 timeout 180 "$PY" bench/kafka_peer.py "$BOOT" "$IN" "$OUT_PY.loose" "$N" kafka-peer-loose)
+echo "python (async commit, no flush): $pyl_line"
+pyl_rate=$(sed -E 's/.*\(([0-9]+) records\/s\).*/\1/' <<<"$pyl_line")
+
+# topo, at-least-once and exactly-once (its own summary: first record -> last record in).
+run_topo() {  # file app-id
+  local s e out
+  s=$(now)
+  out=$(timeout 180 "$TOPO" run "$1" --bootstrap-servers "$BOOT" --application-id "$2" \
+        --exit-when-idle 2000 --status-interval 0 2>&1) || { echo "$out" >&2; return 1; }
+  e=$(now)
+  echo "topo $2: $(grep -E '^processed' <<<"$out") (wall $(awk -v s="$s" -v e="$e" 'BEGIN{printf("%.2f", e-s)}') s incl. group join + 2 s idle)" >&2
+  grep -E '^processed' <<<"$out" | sed -E 's/.*\(([0-9]+) records\/s\).*/\1/'
+}
+alo_rate=$(run_topo bench/kafka_bench.jsonnet kafka-bench-alo)
+eos_rate=$(run_topo bench/kafka_bench_eos.jsonnet kafka-bench-eos)
+
+py_n=$(count "$OUT_PY"); alo_n=$(count "$OUT_ALO"); eos_n=$(count "$OUT_EOS")
+
+echo
+printf '%-36s %12s %10s\n' "tool" "records/s" "outputs"
+printf '%-36s %12s %10s\n' "kcat -C (input only, ceiling)" "$kcat_rate" "($kcat_n in)"
+printf '%-36s %12s %10s\n' "python confluent_kafka loop" "$py_rate" "$py_n"
+printf '%-36s %12s %10s\n' "python loop, async commit, no flush" "$pyl_rate" "-"
+printf '%-36s %12s %10s\n' "topo run, at_least_once" "$alo_rate" "$alo_n"
+printf '%-36s %12s %10s\n' "topo run, exactly_once" "$eos_rate" "$eos_n"
+awk -v a="$alo_rate" -v e="$eos_rate" -v p="$py_rate" -v l="$pyl_rate" \
+  'BEGIN { printf("topo/python: at_least_once %.2fx, exactly_once %.2fx (target >= 2x); vs the no-flush loop %.2fx, %.2fx\n", a / p, e / p, a / l, e / l) }'
+bad=0
+for pair in "python:$py_n" "topo-alo:$alo_n" "topo-eos:$eos_n"; do
+  [[ "${pair#*:}" -eq "$EXPECT" ]] || { echo "WARNING: ${pair%%:*} wrote ${pair#*:} outputs, expected $EXPECT" >&2; bad=1; }
+done
+exit "$bad"
