@@ -286,7 +286,6 @@ AppSnapshot Application::Snapshot() const {
   std::map<std::string, uint64_t> node_in;
   for (const auto& t : threads_) t->AddTo(&s, &node_in);
   s.node_in.assign(node_in.begin(), node_in.end());
-  for (const auto& [topic, subs] : readers_) s.source_topics.push_back(topic);
   s.running = !stop_.load();
   return s;
 }

@@ -60,8 +60,6 @@ struct AppSnapshot {
   // Per input partition this instance processed: the position of the next
   // record to read, as of the last commit (for consumer lag: EndOffset - it).
   log::OffsetMap positions;
-  // The source topics the application reads.
-  std::vector<std::string> source_topics;
 };
 
 class Application {
