@@ -102,31 +102,46 @@ fi
 [[ "$kcat_n" == "-" || "$kcat_n" -eq "$N" ]] || echo "WARNING: kcat read $kcat_n of $N input records (mock retention?)" >&2
 
 # The Python loop (its own rate: first record received -> last processed).
-s=$(now)
-py_line=$(timeout 180 "$PY" bench/kafka_peer.py "$BOOT" "$IN" "$OUT_PY" "$N" kafka-peer)
-e=$(now)
-echo "python: $py_line (wall $(awk -v s="$s" -v e="$e" 'BEGIN{printf("%.2f", e-s)}') s incl. group join)"
-py_rate=$(sed -E 's/.*\(([0-9]+) records\/s\).*/\1/' <<<"$py_line")
-# The same loop committing asynchronously without flushing the producer first (faster,
-# but offsets can run ahead of delivered outputs: not at-least-once). Output not counted.
-pyl_line=$(PEER_FLUSH=0 timeout 180 "$PY" bench/kafka_peer.py "$BOOT" "$IN" "$OUT_PY.loose" "$N" kafka-peer-loose)
-echo "python (async commit, no flush): $pyl_line"
-pyl_rate=$(sed -E 's/.*\(([0-9]+) records\/s\).*/\1/' <<<"$pyl_line")
-
-# topo, at-least-once and exactly-once (its own summary: first record -> last record in).
-run_topo() {  # file app-id
-  local s e out
-  s=$(now)
-  out=$(timeout 180 "$TOPO" run "$1" --bootstrap-servers "$BOOT" --application-id "$2" \
-        --exit-when-idle 2000 --status-interval 0 2>&1) || { echo "$out" >&2; return 1; }
-  e=$(now)
-  echo "topo $2: $(grep -E '^processed' <<<"$out") (wall $(awk -v s="$s" -v e="$e" 'BEGIN{printf("%.2f", e-s)}') s incl. group join + 2 s idle)" >&2
-  grep -E '^processed' <<<"$out" | sed -E 's/.*\(([0-9]+) records\/s\).*/\1/'
+run_py() {  # label output group [env...]
+  local label=$1 out=$2 group=$3 line
+  shift 3
+  line=$(env "$@" timeout 180 "$PY" bench/kafka_peer.py "$BOOT" "$IN" "$out" "$N" "$group")
+  echo "python $label: $line" >&2
+  sed -E 's/.*\(([0-9]+) records\/s\).*/\1/' <<<"$line"
 }
+# topo (its own summary: first record -> last record in).
+run_topo() {  # file app-id [topo run flags...]
+  # A failed run still reports its rate, marked with a "!" (its error goes to stderr).
+  local file=$1 app=$2 s e out rc=0
+  shift 2
+  s=$(now)
+  out=$(timeout 180 "$TOPO" run "$file" --bootstrap-servers "$BOOT" --application-id "$app" \
+        --exit-when-idle 2000 --status-interval 0 "$@" 2>&1) || rc=$?
+  e=$(now)
+  [[ $rc -eq 0 ]] || echo "topo $app $*: FAILED (exit $rc): $(grep -E '^topo run:.*(cannot|error|fail)' <<<"$out" || tail -1 <<<"$out")" >&2
+  echo "topo $app $*: $(grep -E '^processed' <<<"$out") (wall $(awk -v s="$s" -v e="$e" 'BEGIN{printf("%.2f", e-s)}') s incl. group join + 2 s idle)" >&2
+  local r
+  r=$(grep -E '^processed' <<<"$out" | sed -E 's/.*\(([0-9]+) records\/s\).*/\1/')
+  echo "${r:-0}$([[ $rc -eq 0 ]] || echo '!')"
+}
+# Default client settings. The loose loop commits asynchronously without flushing the
+# producer first (faster, but offsets can run ahead of delivered outputs: not
+# at-least-once); its output is not counted.
+py_rate=$(run_py at-least-once "$OUT_PY" kafka-peer)
+pyl_rate=$(run_py "async commit, no flush" "$OUT_PY.loose" kafka-peer-loose PEER_FLUSH=0)
 alo_rate=$(run_topo bench/kafka_bench.jsonnet kafka-bench-alo)
 eos_rate=$(run_topo bench/kafka_bench_eos.jsonnet kafka-bench-eos)
-
 py_n=$(count "$OUT_PY"); alo_n=$(count "$OUT_ALO"); eos_n=$(count "$OUT_EOS")
+# Tuned: a deeper consumer prefetch (librdkafka's queued.min.messages, default 100000)
+# for both, which is what bounds one consumer on the mock; and topo with 2 threads.
+# They write the same output topics again, so outputs were counted above.
+Q=queued.min.messages=1000000
+pyq_rate=$(run_py "at-least-once, $Q" "$OUT_PY.loose" kafka-peer-q PEER_X=$Q)
+pylq_rate=$(run_py "no flush, $Q" "$OUT_PY.loose" kafka-peer-loose-q PEER_FLUSH=0 PEER_X=$Q)
+aloq_rate=$(run_topo bench/kafka_bench.jsonnet kafka-bench-alo-q -X "$Q")
+eosq_rate=$(run_topo bench/kafka_bench_eos.jsonnet kafka-bench-eos-q -X "$Q")
+alo2_rate=$(run_topo bench/kafka_bench.jsonnet kafka-bench-alo-t2 --threads 2)
+
 
 echo
 printf '%-36s %12s %10s\n' "tool" "records/s" "outputs"
@@ -135,8 +150,16 @@ printf '%-36s %12s %10s\n' "python confluent_kafka loop" "$py_rate" "$py_n"
 printf '%-36s %12s %10s\n' "python loop, async commit, no flush" "$pyl_rate" "-"
 printf '%-36s %12s %10s\n' "topo run, at_least_once" "$alo_rate" "$alo_n"
 printf '%-36s %12s %10s\n' "topo run, exactly_once" "$eos_rate" "$eos_n"
-awk -v a="$alo_rate" -v e="$eos_rate" -v p="$py_rate" -v l="$pyl_rate" \
-  'BEGIN { printf("topo/python: at_least_once %.2fx, exactly_once %.2fx (target >= 2x); vs the no-flush loop %.2fx, %.2fx\n", a / p, e / p, a / l, e / l) }'
+printf '%-36s %12s\n' "-- tuned: -X $Q" ""
+printf '%-36s %12s\n' "python loop" "$pyq_rate"
+printf '%-36s %12s\n' "python loop, async commit, no flush" "$pylq_rate"
+printf '%-36s %12s\n' "topo run, at_least_once" "$aloq_rate"
+printf '%-36s %12s\n' "topo run, exactly_once" "$eosq_rate"
+printf '%-36s %12s\n' "topo run --threads 2, at_least_once" "$alo2_rate"
+ratio() { awk -v a="${1%!}" -v b="$2" 'BEGIN { printf("%.2fx", a / b) }'; }
+echo "(! = the run exited with an error; see above)"
+echo "topo/python (target >= 2x), defaults:  alo/loop $(ratio "$alo_rate" "$py_rate"), eos/loop $(ratio "$eos_rate" "$py_rate"), alo/no-flush loop $(ratio "$alo_rate" "$pyl_rate"), eos/no-flush loop $(ratio "$eos_rate" "$pyl_rate")"
+echo "topo/python (target >= 2x), tuned:     alo/loop $(ratio "$aloq_rate" "$pyq_rate"), eos/loop $(ratio "$eosq_rate" "$pyq_rate"), alo/no-flush loop $(ratio "$aloq_rate" "$pylq_rate"), eos/no-flush loop $(ratio "$eosq_rate" "$pylq_rate")"
 bad=0
 for pair in "python:$py_n" "topo-alo:$alo_n" "topo-eos:$eos_n"; do
   [[ "${pair#*:}" -eq "$EXPECT" ]] || { echo "WARNING: ${pair%%:*} wrote ${pair#*:} outputs, expected $EXPECT" >&2; bad=1; }

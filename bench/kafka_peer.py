@@ -10,7 +10,7 @@ input records and prints the rate, timed like `topo run` times itself: from the
 first record received to the last one processed (group join excluded). The final
 flush + commit is reported separately.
 
-  [PEER_FLUSH=0] [PEER_COMMIT_EVERY=10000] [PEER_BATCH=1000] \
+  [PEER_FLUSH=0] [PEER_COMMIT_EVERY=10000] [PEER_BATCH=1000] [PEER_X=k=v,...] \
     /usr/bin/python3 bench/kafka_peer.py BOOTSTRAPS INPUT OUTPUT N [GROUP]
 """
 import json
@@ -25,6 +25,9 @@ from confluent_kafka import Consumer, KafkaException, Producer
 COMMIT_EVERY = int(os.environ.get("PEER_COMMIT_EVERY", "10000"))
 BATCH = int(os.environ.get("PEER_BATCH", "1000"))
 FLUSH = os.environ.get("PEER_FLUSH", "1") == "1"
+# Extra librdkafka properties for the consumer, e.g. PEER_X=queued.min.messages=1000000
+# (comma-separated), to match what `topo run -X ...` is given.
+EXTRA = dict(kv.split("=", 1) for kv in os.environ.get("PEER_X", "").split(",") if kv)
 
 
 def main():
@@ -35,6 +38,7 @@ def main():
         "group.id": group,
         "auto.offset.reset": "earliest",
         "enable.auto.commit": False,
+        **EXTRA,
     })
     producer = Producer({"bootstrap.servers": bootstraps, "linger.ms": 5})
     consumer.subscribe([input_topic])
