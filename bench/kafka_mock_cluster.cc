@@ -11,8 +11,8 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -77,7 +77,9 @@ int main(int argc, char** argv) {
 
   // Wait for stdin EOF (the parent closing its end) or a signal.
   while (!g_stop) {
-    struct pollfd pfd {0, POLLIN, 0};
+    struct pollfd pfd {
+      0, POLLIN, 0
+    };
     int r = poll(&pfd, 1, 200);
     if (r > 0) {
       char buf[256];

@@ -127,9 +127,21 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
       // Nothing of the failed transaction may become visible.
       producer_->AbortTransaction().IgnoreError();  // the original error is what the user needs
     }
-    consumer_->Close().IgnoreError();  // leaving the group; the result above decides the exit
+    // Nothing is left to commit; OnRevoked during Close must not try again.
+    consumed_.clear();
+    uncommitted_ = 0;
     if (!st.ok()) app_.stop_.store(true);
+    // The consumer leaves the group later (CloseConsumer), once every thread has
+    // made its final commit: a member leaving starts a rebalance, during which
+    // the group refuses the other threads' offset commits.
     return st;
+  }
+
+  // Idempotent (Wait may run twice: from the caller and the destructor).
+  void CloseConsumer() {
+    if (consumer_ && !consumer_closed_)
+      consumer_->Close().IgnoreError();  // the threads' results decide the exit
+    consumer_closed_ = true;
   }
 
   Status ProcessOne(const RawRecord& r) {
@@ -187,6 +199,7 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
   std::unique_ptr<log::Consumer> consumer_;
   std::unique_ptr<log::Producer> producer_;
   std::thread thread_;
+  bool consumer_closed_ = false;
   Status result_;
   Status error_;  // from rebalance callbacks, surfaced by the loop
   int64_t commit_interval_ms_ = 100;
@@ -278,6 +291,7 @@ Status Application::Wait() {
     Status s = t->Join();
     if (!s.ok() && first.ok()) first = s;
   }
+  for (auto& t : threads_) t->CloseConsumer();
   return first;
 }
 
