@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/integration/runner_fixture.h"
 #include "tests/integration/topo_process.h"
 
 namespace topo {
@@ -17,30 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class HttpTest : public ::testing::Test {
+class HttpTest : public testing::RunnerFixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("topo_http_" + std::to_string(getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    std::ofstream(dir_ / "t.jsonnet") << R"(
-local topo = import 'topo.libsonnet';
-topo.topology('runner', {
-  topics: { 'in': topo.topic(partitions=2), out: topo.topic(partitions=2) },
-  nodes: {
-    src: topo.source('in'),
-    up: topo.map('src', value='{id: value.id, total: value.a / value.b}'),
-    sink: topo.sink('up', 'out'),
-  },
-}))";
-    std::ofstream(dir_ / "in.jsonl") << R"({"key":"k1","value":{"id":"k1","a":10,"b":2}})"
-                                        "\n"
-                                     << R"({"key":"k2","value":{"id":"k2","a":9,"b":3}})"
-                                        "\n";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // Starts `topo run` on port `port` with 2 input records and waits until both were processed.
   void StartRunning(testing::TopoProcess* run, int port) {
     run->Start({"run", (dir_ / "t.jsonnet").string(), "--data-dir", Data(), "--http-port",
@@ -54,9 +33,6 @@ topo.topology('runner', {
     int st = run->Wait();
     EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << run->output();
   }
-  std::string Data() const { return (dir_ / "data").string(); }
-
-  fs::path dir_;
 };
 
 TEST_F(HttpTest, HealthIsOkWhileRunning) {

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "engine/log/embedded_log.h"
+#include "tests/integration/runner_fixture.h"
 #include "tests/integration/topo_process.h"
 
 namespace topo {
@@ -13,30 +14,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class RunTest : public ::testing::Test {
+class RunTest : public testing::RunnerFixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("topo_run_" + std::to_string(getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    std::ofstream(dir_ / "t.jsonnet") << R"(
-local topo = import 'topo.libsonnet';
-topo.topology('runner', {
-  topics: { 'in': topo.topic(partitions=2), out: topo.topic(partitions=2) },
-  nodes: {
-    src: topo.source('in'),
-    up: topo.map('src', value='{id: value.id, total: value.a / value.b}'),
-    sink: topo.sink('up', 'out'),
-  },
-}))";
-    std::ofstream(dir_ / "in.jsonl") << R"({"key":"k1","value":{"id":"k1","a":10,"b":2}})"
-                                        "\n"
-                                     << R"({"key":"k2","value":{"id":"k2","a":9,"b":3}})"
-                                        "\n";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::vector<std::string> Run(std::vector<std::string> extra = {}) {
     // No HTTP port: tests run in parallel and would contend for the default one.
     std::vector<std::string> a = {
@@ -44,9 +23,6 @@ topo.topology('runner', {
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
-  std::string Data() const { return (dir_ / "data").string(); }
-
-  fs::path dir_;
 };
 
 TEST_F(RunTest, SigintCommitsAndExitsZeroAndOutputsCanBeConsumed) {
