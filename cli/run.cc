@@ -193,8 +193,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
         static_cast<unsigned long long>(snap.records_in), static_cast<unsigned long long>(snap.records_out),
         static_cast<unsigned long long>(snap.errors), static_cast<unsigned long long>(snap.dead_lettered),
         static_cast<unsigned long long>(snap.skipped), static_cast<unsigned long long>(snap.dropped));
-    if (first_record && last_record && *last_record > *first_record) {
-      double secs = std::chrono::duration<double>(*last_record - *first_record).count();
+    // The span is sampled every 50 ms: a rate over a shorter run would be noise.
+    double secs =
+        first_record && last_record ? std::chrono::duration<double>(*last_record - *first_record).count() : 0;
+    if (secs >= 0.2) {
       std::printf("processed %llu record(s) in %.2f s (%.0f records/s)\n",
                   static_cast<unsigned long long>(snap.records_in), secs, snap.records_in / secs);
     }
