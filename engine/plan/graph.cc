@@ -180,8 +180,15 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
       }
     }
     sub.partitions = std::max(1, first_parts);
+    for (const auto& topic : sub.source_topics) g.readers_of_topic[topic].push_back(sub.id);
   }
   return g;
+}
+
+const std::vector<int>& Graph::SubtopologiesReading(const std::string& topic) const {
+  static const std::vector<int> kNone;
+  auto it = readers_of_topic.find(topic);
+  return it == readers_of_topic.end() ? kNone : it->second;
 }
 
 }  // namespace topo::plan

@@ -38,6 +38,10 @@ struct Graph {
   std::map<std::string, std::vector<Edge>> children;  // node id -> readers
   std::vector<Subtopology> subtopologies;
   std::map<std::string, int> subtopology_of;  // node id -> subtopology id
+
+  // The sub-topologies that read `topic` (a topic may feed several); empty when none.
+  const std::vector<int>& SubtopologiesReading(const std::string& topic) const;
+  std::map<std::string, std::vector<int>> readers_of_topic;  // filled by BuildGraph
 };
 
 // Builds the graph; appends every structural problem to *diags. The graph is

@@ -236,8 +236,6 @@ Result<std::unique_ptr<Application>> Application::Create(std::shared_ptr<const C
   char id[16];
   std::snprintf(id, sizeof id, "%08x", rd());
   app->process_id_ = id;
-  for (const auto& sub : app->topology_->graph().subtopologies)
-    for (const auto& t : sub.source_topics) app->readers_[t].push_back(sub.id);
   int64_t interval = app->options_.commit_interval_ms > 0 ? app->options_.commit_interval_ms
                      : cfg.commit_interval_ms() > 0       ? cfg.commit_interval_ms()
                      : app->exactly_once_                 ? 100
@@ -250,9 +248,7 @@ Result<std::unique_ptr<Application>> Application::Create(std::shared_ptr<const C
 }
 
 const std::vector<int>& Application::SubtopologiesReading(const std::string& topic) const {
-  static const std::vector<int> kNone;
-  auto it = readers_.find(topic);
-  return it == readers_.end() ? kNone : it->second;
+  return topology_->graph().SubtopologiesReading(topic);
 }
 
 std::vector<log::TopicConfig> Application::TopicConfigs() const {

@@ -96,7 +96,6 @@ class Application {
   std::string process_id_;  // random per instance: client and transactional ids
   std::atomic<bool> stop_{false};
   std::vector<std::unique_ptr<StreamThread>> threads_;
-  std::map<std::string, std::vector<int>> readers_;  // topic -> sub-topology ids
 };
 
 }  // namespace topo::runtime

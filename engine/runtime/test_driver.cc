@@ -20,10 +20,7 @@ struct TestDriver::Codecs {
 };
 
 TestDriver::TestDriver(std::shared_ptr<const CompiledTopology> topology, int64_t start_time_ms)
-    : topology_(std::move(topology)), clock_(start_time_ms), collector_(std::make_unique<Collector>(this)) {
-  for (const auto& sub : topology_->graph().subtopologies)
-    for (const auto& t : sub.source_topics) readers_[t].push_back(sub.id);
-}
+    : topology_(std::move(topology)), clock_(start_time_ms), collector_(std::make_unique<Collector>(this)) {}
 
 TestDriver::~TestDriver() = default;
 
@@ -82,7 +79,7 @@ Status TestDriver::PipeRaw(RawRecord raw, bool assign_partition, bool from_task)
   raw.offset = Offset(offsets[raw.partition.value() % n]++);
   written_[raw.topic].push_back(raw);
   if (from_task) outputs_[raw.topic].push_back(raw);
-  if (readers_.count(raw.topic)) pending_.push_back(std::move(raw));
+  if (!topology_->graph().SubtopologiesReading(raw.topic).empty()) pending_.push_back(std::move(raw));
   // Nested sends (a task writing while processing) are drained by the outermost call.
   if (draining_) return Status::Ok();
   return Drain();
@@ -94,7 +91,7 @@ Status TestDriver::Drain() {
   while (!pending_.empty() && result.ok()) {
     RawRecord r = std::move(pending_.front());
     pending_.pop_front();
-    for (int sub : readers_[r.topic]) {
+    for (int sub : topology_->graph().SubtopologiesReading(r.topic)) {
       auto task = TaskFor(sub, r.partition);
       if (!task.ok()) {
         result = task.status();

@@ -66,7 +66,6 @@ class TestDriver {
   std::map<std::pair<int, int32_t>, std::unique_ptr<Task>> tasks_;
   std::map<std::string, std::vector<RawRecord>> written_;
   std::map<std::string, std::vector<int64_t>> next_offset_;  // topic -> per partition
-  std::map<std::string, std::vector<int>> readers_;          // topic -> sub-topologies reading it
   std::deque<RawRecord> pending_;
   std::map<std::string, std::unique_ptr<Codecs>> codecs_;
   std::map<std::string, std::vector<RawRecord>> outputs_;
