@@ -36,6 +36,20 @@ void Metric(std::string* out, const char* name, const char* type, const char* he
           std::to_string(value) + "\n";
 }
 
+// A counter with one label: `name{label="k"} v` per entry.
+void Family(std::string* out, const char* name, const char* help, const char* label,
+            const std::map<std::string, uint64_t>& values) {
+  *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n";
+  for (const auto& [k, v] : values)
+    *out += std::string(name) + "{" + label + "=\"" + LabelValue(k) + "\"} " + std::to_string(v) + "\n";
+}
+
+std::string Number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
 void Json(httplib::Response& res, int status, const std::string& body) {
   res.status = status;
   res.set_content(body + "\n", "application/json");
@@ -43,7 +57,7 @@ void Json(httplib::Response& res, int status, const std::string& body) {
 
 }  // namespace
 
-std::string MetricsText(const runtime::AppSnapshot& snap, log::Log* log) {
+std::string MetricsText(const runtime::Application& app, const runtime::AppSnapshot& snap) {
   std::string out;
   Metric(&out, "topo_records_in_total", "counter", "Input records read from source topics.", snap.records_in);
   Metric(&out, "topo_records_out_total", "counter", "Records written to sink topics.", snap.records_out);
@@ -56,22 +70,45 @@ std::string MetricsText(const runtime::AppSnapshot& snap, log::Log* log) {
          snap.dropped);
   Metric(&out, "topo_commits_total", "counter", "Commits (transactions or offset commits).", snap.commits);
   Metric(&out, "topo_tasks", "gauge", "Tasks assigned to this instance.", static_cast<uint64_t>(snap.tasks));
+  Metric(&out, "topo_paused_partitions", "gauge",
+         "Input partitions paused because their task's buffer is full (back-pressure).",
+         static_cast<uint64_t>(snap.paused_partitions));
+  Metric(&out, "topo_partition_pauses_total", "counter",
+         "Times an input partition was paused because its task's buffer was full.", snap.pauses);
+  Metric(&out, "topo_enforced_processing_total", "counter",
+         "Records a task processed without waiting longer for a lagging input partition (timestamp order "
+         "not guaranteed for them).",
+         snap.enforced_processing);
+  Metric(&out, "topo_rejoins_total", "counter",
+         "Times a stream thread was fenced, closed its tasks without committing and rejoined the group.",
+         snap.rejoins);
   out +=
-      "# HELP topo_node_records_in_total Records received per node.\n"
-      "# TYPE topo_node_records_in_total counter\n";
-  for (const auto& [node, n] : snap.node_in)
-    out += "topo_node_records_in_total{node=\"" + LabelValue(node) + "\"} " + std::to_string(n) + "\n";
+      "# HELP topo_process_rate Input records processed per second (over the last ~5 s).\n"
+      "# TYPE topo_process_rate gauge\ntopo_process_rate " +
+      Number(snap.process_rate) +
+      "\n"
+      "# HELP topo_commit_latency_seconds Time a commit (transaction or offset commit) takes.\n"
+      "# TYPE topo_commit_latency_seconds summary\n"
+      "topo_commit_latency_seconds_sum " +
+      Number(snap.commit_latency_us_sum / 1e6) + "\ntopo_commit_latency_seconds_count " +
+      std::to_string(snap.commits) +
+      "\n"
+      "# HELP topo_last_commit_latency_seconds The latest commit's duration (the slowest thread's).\n"
+      "# TYPE topo_last_commit_latency_seconds gauge\ntopo_last_commit_latency_seconds " +
+      Number(snap.last_commit_latency_us / 1e6) + "\n";
+  Family(&out, "topo_topic_records_in_total", "Records read per source topic.", "topic", snap.topic_in);
+  Family(&out, "topo_topic_records_out_total", "Records written per topic (sinks and dead letters).", "topic",
+         snap.topic_out);
+  std::map<std::string, uint64_t> node_in, node_errors;
+  for (const auto& [node, m] : snap.nodes) node_in[node] = m.in, node_errors[node] = m.errors;
+  Family(&out, "topo_node_records_in_total", "Records received per node.", "node", node_in);
+  Family(&out, "topo_node_errors_total", "Records whose processing failed per node.", "node", node_errors);
   uint64_t total_lag = 0;
   std::string per_partition;
-  if (log != nullptr) {
-    for (const auto& [tp, position] : snap.positions) {
-      auto end = log->EndOffset(tp);
-      if (!end.ok()) continue;
-      uint64_t lag = end->value() > position.value() ? end->value() - position.value() : 0;
-      total_lag += lag;
-      per_partition += "topo_consumer_partition_lag{topic=\"" + LabelValue(tp.topic) + "\",partition=\"" +
-                       std::to_string(tp.partition.value()) + "\"} " + std::to_string(lag) + "\n";
-    }
+  for (const auto& [tp, lag] : app.Lag(snap)) {
+    total_lag += lag;
+    per_partition += "topo_consumer_partition_lag{topic=\"" + LabelValue(tp.topic) + "\",partition=\"" +
+                     std::to_string(tp.partition.value()) + "\"} " + std::to_string(lag) + "\n";
   }
   out +=
       "# HELP topo_consumer_partition_lag Records of an input partition not yet committed as processed.\n"
@@ -160,7 +197,7 @@ void HttpServer::Route() {
   });
 
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(MetricsText(app_->Snapshot(), log_), "text/plain; version=0.0.4; charset=utf-8");
+    res.set_content(MetricsText(*app_, app_->Snapshot()), "text/plain; version=0.0.4; charset=utf-8");
   });
 
   static const char* kRecords = R"(/topics/([A-Za-z0-9._-]+)/records)";

@@ -68,8 +68,7 @@ class HttpServer {
   int port_ = 0;
 };
 
-// Prometheus text of a snapshot; lag per partition uses log->EndOffset when
-// `log` is not null.
-std::string MetricsText(const runtime::AppSnapshot& snap, log::Log* log);
+// Prometheus text of a snapshot of `app` (lag asks the app's log for end offsets).
+std::string MetricsText(const runtime::Application& app, const runtime::AppSnapshot& snap);
 
 }  // namespace topo::cli

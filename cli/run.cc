@@ -88,9 +88,19 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     }
     auto log = args->log.Open();
     if (!log.ok()) return fail(kExitFailure, log.status().message());
+    const bool tty = isatty(fileno(stdout));
+    // Event lines come from the stream threads; the status line from this one.
+    auto out_mu = std::make_shared<std::mutex>();
+    auto inline_status = std::make_shared<bool>(false);  // a status line is drawn without newline
     runtime::RunOptions ro;
     ro.threads = args->threads;
     ro.application_id = args->application_id;
+    ro.on_event = [out_mu, inline_status](const std::string& line) {
+      std::lock_guard<std::mutex> lock(*out_mu);
+      std::printf("%s%s\n", *inline_status ? "\r\033[K" : "", line.c_str());
+      *inline_status = false;
+      std::fflush(stdout);
+    };
     auto app = runtime::Application::Create(c.topology, log->get(), ro);
     if (!app.ok()) return fail(kExitUsage, app.status().message());
     std::printf("topo run: topology '%s' (%s), backend %s, application id '%s', %d thread(s)\n",
@@ -137,13 +147,11 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     std::printf("running; Ctrl-C to stop\n");
     std::fflush(stdout);
 
-    const bool tty = isatty(fileno(stdout));
     const auto start = std::chrono::steady_clock::now();
     auto last_status = start, last_change = start;
     uint64_t last_in = 0, last_out = 0, seen_in = 0;
     // When records started and last arrived (50 ms resolution), for the summary's rate.
     std::optional<std::chrono::steady_clock::time_point> first_record, last_record;
-    bool printed_inline = false;
     while (g_signals.load() == 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       auto snap = (*app)->Snapshot();
@@ -161,16 +169,20 @@ void RegisterRun(CLI::App& app, int* exit_code) {
         break;
       double dt = std::chrono::duration<double>(now - last_status).count();
       if (args->status_interval_s > 0 && dt >= args->status_interval_s) {
-        std::string line = "records in " + std::to_string(snap.records_in) + " (" +
-                           Rate(snap.records_in - last_in, dt) + ")  out " +
-                           std::to_string(snap.records_out) + " (" + Rate(snap.records_out - last_out, dt) +
-                           ")  errors " + std::to_string(snap.errors) + " (dead-lettered " +
-                           std::to_string(snap.dead_lettered) + ", skipped " + std::to_string(snap.skipped) +
-                           ")  dropped " + std::to_string(snap.dropped) + "  tasks " +
-                           std::to_string(snap.tasks) + "  commits " + std::to_string(snap.commits);
+        int64_t lag = 0;
+        for (const auto& [tp, n] : (*app)->Lag(snap)) lag += n;
+        std::string line =
+            "records in " + std::to_string(snap.records_in) + " (" + Rate(snap.records_in - last_in, dt) +
+            ")  out " + std::to_string(snap.records_out) + " (" + Rate(snap.records_out - last_out, dt) +
+            ")  lag " + std::to_string(lag) + "  errors " + std::to_string(snap.errors) + " (dead-lettered " +
+            std::to_string(snap.dead_lettered) + ", skipped " + std::to_string(snap.skipped) + ")  dropped " +
+            std::to_string(snap.dropped) + "  tasks " + std::to_string(snap.tasks) + "  commits " +
+            std::to_string(snap.commits);
+        if (snap.paused_partitions > 0) line += "  paused " + std::to_string(snap.paused_partitions);
+        std::lock_guard<std::mutex> lock(*out_mu);
         if (tty) {
           std::printf("\r\033[K%s", line.c_str());
-          printed_inline = true;
+          *inline_status = true;
         } else {
           std::printf("%s\n", line.c_str());
         }
@@ -178,7 +190,11 @@ void RegisterRun(CLI::App& app, int* exit_code) {
         last_status = now, last_in = snap.records_in, last_out = snap.records_out;
       }
     }
-    if (printed_inline) std::printf("\n");
+    {
+      std::lock_guard<std::mutex> lock(*out_mu);
+      if (*inline_status) std::printf("\n");
+      *inline_status = false;
+    }
     std::printf("stopping: committing what was processed...\n");
     std::fflush(stdout);
     (*app)->RequestStop();

@@ -15,6 +15,7 @@ const char* CodeName(StatusCode c) {
     case StatusCode::kIoError: return "I/O error";
     case StatusCode::kInternal: return "internal error";
     case StatusCode::kAborted: return "aborted";
+    case StatusCode::kFenced: return "fenced";
   }
   return "unknown";
 }

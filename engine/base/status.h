@@ -27,6 +27,10 @@ enum class StatusCode {
   kIoError,
   kInternal,
   kAborted,  // processing must stop: a node's `fail` error policy ran (message names the node)
+  // This instance lost ownership of its work: a newer producer with its
+  // transactional id, or a newer group generation, took over (Kafka's
+  // ProducerFenced / TaskMigrated). Close the tasks without committing and rejoin.
+  kFenced,
 };
 
 class [[nodiscard]] Status {
@@ -48,6 +52,7 @@ class [[nodiscard]] Status {
   }
   static Status Internal(std::string msg) { return Status(StatusCode::kInternal, std::move(msg)); }
   static Status Aborted(std::string msg) { return Status(StatusCode::kAborted, std::move(msg)); }
+  static Status Fenced(std::string msg) { return Status(StatusCode::kFenced, std::move(msg)); }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -60,8 +60,15 @@ class Consumer {
   // Appends up to `max_records` records to *out, waiting at most timeout_ms when
   // none is ready. Records of one partition come in offset order.
   virtual Status Poll(int timeout_ms, size_t max_records, std::vector<RawRecord>* out) = 0;
+  // Paused partitions return no records from Poll until resumed; records
+  // already returned stay with the caller (back-pressure).
   virtual Status Pause(const std::vector<TopicPartition>& tps) = 0;
   virtual Status Resume(const std::vector<TopicPartition>& tps) = 0;
+  // How many records of an assigned partition exist beyond what Poll returned
+  // so far, as far as this consumer knows without a round trip; nullopt when it
+  // does not know. A task reading several partitions waits for a partition
+  // with known lag before picking the next record by timestamp.
+  virtual std::optional<int64_t> KnownLag(const TopicPartition&) { return std::nullopt; }
   // The group's committed position, or nullopt when it never committed.
   virtual Result<std::optional<Offset>> Committed(const TopicPartition& tp) = 0;
   virtual Status Seek(const TopicPartition& tp, Offset offset) = 0;
@@ -101,6 +108,10 @@ class Log {
                                                         const std::string& client_id) = 0;
   // transactional_id empty: a plain (idempotent) producer.
   virtual Result<std::unique_ptr<Producer>> NewProducer(const std::string& transactional_id) = 0;
+  // Applies retention and compaction as of wall-clock time now_ms, where the
+  // backend does not do it itself (Kafka brokers do: there it is a no-op). The
+  // runtime calls it periodically from one thread.
+  virtual Status Maintain(int64_t /*now_ms*/) { return Status::Ok(); }
 };
 
 }  // namespace topo::log

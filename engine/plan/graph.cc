@@ -67,6 +67,7 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
   if (t.nodes().empty()) error("", "topology '" + t.name() + "' has no nodes");
   std::map<std::string, int> indegree;
   UnionFind uf;
+  std::map<std::string, std::string> first_reader;  // topic -> first source node reading it
   // Iterate in id order: protobuf maps have no fixed order, and diagnostics,
   // edge order and sub-topology numbers must not change from run to run.
   for (const auto& id : node_ids) {
@@ -82,7 +83,13 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
     }
     if (node.has_source()) {
       if (node.inputs_size() > 0) error(id, "a source reads topics, not nodes");
-      for (const auto& topic : node.source().topics()) check_topic(id, topic, "source");
+      for (const auto& topic : node.source().topics()) {
+        check_topic(id, topic, "source");
+        // Every reader of a topic joins one sub-topology (as in Kafka Streams):
+        // then each input partition belongs to exactly one task.
+        auto [first, fresh] = first_reader.emplace(topic, id);
+        if (!fresh) uf.Union(first->second, id);
+      }
     } else if (node.inputs_size() == 0) {
       error(id, type + " has no input");
     }
@@ -158,7 +165,9 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
     g.subtopology_of[id] = sub.id;
     const Node& node = t.nodes().at(id);
     if (node.has_source())
-      for (const auto& topic : node.source().topics()) sub.source_topics.push_back(topic);
+      for (const auto& topic : node.source().topics())
+        if (std::find(sub.source_topics.begin(), sub.source_topics.end(), topic) == sub.source_topics.end())
+          sub.source_topics.push_back(topic);
     if (node.has_sink()) sub.sink_topics.push_back(node.sink().topic());
   }
   for (auto& sub : g.subtopologies) {
@@ -180,15 +189,14 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
       }
     }
     sub.partitions = std::max(1, first_parts);
-    for (const auto& topic : sub.source_topics) g.readers_of_topic[topic].push_back(sub.id);
+    for (const auto& topic : sub.source_topics) g.reader_of_topic[topic] = sub.id;
   }
   return g;
 }
 
-const std::vector<int>& Graph::SubtopologiesReading(const std::string& topic) const {
-  static const std::vector<int> kNone;
-  auto it = readers_of_topic.find(topic);
-  return it == readers_of_topic.end() ? kNone : it->second;
+int Graph::SubtopologyReading(const std::string& topic) const {
+  auto it = reader_of_topic.find(topic);
+  return it == reader_of_topic.end() ? -1 : it->second;
 }
 
 }  // namespace topo::plan

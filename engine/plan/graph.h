@@ -1,7 +1,8 @@
 #pragma once
 // Graph: the structure of a loaded topology — edges between nodes, a
 // topological order, and the split into sub-topologies (connected groups of
-// nodes; topics are the only links between groups, as in Kafka Streams).
+// nodes, where sources of the same topic count as connected; topics are the
+// only links between groups, as in Kafka Streams).
 //
 // BuildGraph checks everything structural and reports each problem as a
 // Diagnostic (all of them, not just the first): inputs that do not exist,
@@ -39,9 +40,10 @@ struct Graph {
   std::vector<Subtopology> subtopologies;
   std::map<std::string, int> subtopology_of;  // node id -> subtopology id
 
-  // The sub-topologies that read `topic` (a topic may feed several); empty when none.
-  const std::vector<int>& SubtopologiesReading(const std::string& topic) const;
-  std::map<std::string, std::vector<int>> readers_of_topic;  // filled by BuildGraph
+  // The sub-topology that reads `topic`, or -1 when none does. All sources of a
+  // topic are in one sub-topology, so an input partition feeds exactly one task.
+  int SubtopologyReading(const std::string& topic) const;
+  std::map<std::string, int> reader_of_topic;  // filled by BuildGraph
 };
 
 // Builds the graph; appends every structural problem to *diags. The graph is

@@ -5,13 +5,31 @@
 #include <random>
 
 #include "engine/expr/time.h"
-#include "engine/runtime/task.h"
+#include "engine/runtime/partition_group.h"
 
 namespace topo::runtime {
 
 namespace {
 
 constexpr int kPollTimeoutMs = 100;
+// How long a task with buffered records waits for an empty input partition
+// that is known to hold more records, before it processes what it has anyway
+// (a fetch that never comes must not stall the task; counted as enforced).
+constexpr int64_t kMaxTaskIdleMs = 1000;
+// The process rate is measured over windows of at least this length.
+constexpr int64_t kRateWindowMs = 5000;
+
+// "deal.events[0,1,2] escrow.commands[3]".
+std::string Describe(const std::vector<log::TopicPartition>& tps) {
+  std::map<std::string, std::string> by_topic;
+  for (const auto& tp : tps) {
+    std::string& s = by_topic[tp.topic];
+    s += (s.empty() ? "" : ",") + std::to_string(tp.partition.value());
+  }
+  std::string out;
+  for (const auto& [topic, parts] : by_topic) out += (out.empty() ? "" : " ") + topic + "[" + parts + "]";
+  return out;
+}
 
 }  // namespace
 
@@ -21,9 +39,10 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
  public:
   StreamThread(Application& app, int index) : app_(app), index_(index) {}
 
+  // Creates the consumer and producer and subscribes (again, after a rejoin).
   Status Init() {
     const std::string client =
-        app_.options_.application_id + "-" + app_.process_id_ + "-thread-" + std::to_string(index_);
+        app_.options_.application_id + "-" + app_.options_.instance_id + "-thread-" + std::to_string(index_);
     ASSIGN_OR_RETURN(consumer_, app_.log_->NewConsumer(app_.options_.application_id, client));
     // Transactional ids must be unique per running producer: two instances of
     // one application must not fence each other (EOS v2 needs no stable ids).
@@ -44,97 +63,78 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
 
   // RecordCollector: a task's output.
   Status Send(RawRecord record) override {
+    if (record.topic != out_topic_) {  // a task mostly writes runs to one topic: skip the map lookup
+      std::lock_guard<std::mutex> lock(mu_);
+      out_counter_ = &topic_out_[record.topic];
+      out_topic_ = record.topic;
+    }
+    out_counter_->Add();
     ++records_out_;
     return producer_->Send(std::move(record));
   }
 
   void OnAssigned(const std::vector<log::TopicPartition>& added) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    int created = 0;
     for (const auto& tp : added) {
-      for (int sub : app_.SubtopologiesReading(tp.topic)) {
-        auto key = std::make_pair(sub, tp.partition.value());
-        if (tasks_.count(key)) continue;
+      int sub = app_.topology_->graph().SubtopologyReading(tp.topic);
+      if (sub < 0) continue;
+      auto key = std::make_pair(sub, tp.partition.value());
+      auto it = tasks_.find(key);
+      if (it == tasks_.end()) {
         auto task = Task::Create(*app_.topology_, sub, tp.partition, this, &clock_);
         if (!task.ok()) {
           SetError(task.status());
           continue;
         }
-        std::lock_guard<std::mutex> lock(mu_);
-        tasks_[key] = std::move(task).value();
+        it = tasks_.emplace(key, TaskEntry{std::move(task).value(), {}, -1}).first;
+        ++created;
       }
+      if (!it->second.inputs.Find(tp)) it->second.inputs.Add(tp, &topic_in_[tp.topic]);
     }
+    last_queue_ = nullptr;  // queues moved
+    app_.Event("thread " + std::to_string(index_) + ": assigned " + Describe(added) + " (" +
+               std::to_string(created) + " new task(s), " + std::to_string(tasks_.size()) + " in all)");
   }
 
   void OnRevoked(const std::vector<log::TopicPartition>& removed) override {
-    // Whatever was processed from these partitions is committed before they move.
-    SetError(Commit());
+    // Whatever was processed from these partitions is committed before they
+    // move — unless this thread is rejoining after being fenced: then nothing
+    // may be committed (another instance owns the work now).
+    if (!rejoining_) SetError(Commit());
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& tp : removed) {
-      RetireMetrics(tp);
-      consumed_.erase(tp);
+      int sub = app_.topology_->graph().SubtopologyReading(tp.topic);
+      auto it = tasks_.find({sub, tp.partition.value()});
+      if (it == tasks_.end()) continue;
+      if (auto* q = it->second.inputs.Find(tp); q && q->paused) paused_.fetch_sub(1);
+      if (it->second.inputs.Remove(tp)) RetireTask(it);
       committed_.erase(tp);
     }
+    last_queue_ = nullptr;
+    app_.Event("thread " + std::to_string(index_) + ": revoked " + Describe(removed) + " (" +
+               std::to_string(tasks_.size()) + " task(s) left)");
   }
 
-  void AddTo(AppSnapshot* s, std::map<std::string, uint64_t>* node_in) {
+  void AddTo(AppSnapshot* s, std::map<std::string, NodeMetrics>* nodes) {
     std::lock_guard<std::mutex> lock(mu_);
-    s->records_in += records_in_;
-    s->records_out += records_out_;
-    s->commits += commits_;
+    s->records_in += records_in_.Get();
+    s->records_out += records_out_.Get();
+    s->commits += commits_.Get();
+    s->commit_latency_us_sum += commit_latency_us_.Get();
+    s->last_commit_latency_us =
+        std::max<uint64_t>(s->last_commit_latency_us, static_cast<uint64_t>(last_commit_latency_us_.load()));
+    s->rejoins += rejoins_.Get();
     s->tasks += static_cast<int>(tasks_.size());
-    s->errors += retired_.errors;
-    s->skipped += retired_.skipped;
-    s->dead_lettered += retired_.dead_lettered;
-    s->dropped += retired_.dropped;
-    for (const auto& [id, n] : retired_node_in_) (*node_in)[id] += n;
+    s->paused_partitions += paused_.load();
+    s->pauses += pauses_.Get();
+    s->enforced_processing += enforced_.Get();
+    for (const auto& [topic, n] : topic_in_) s->topic_in[topic] += n.Get();
+    for (const auto& [topic, n] : topic_out_) s->topic_out[topic] += n.Get();
+    for (const auto& [id, m] : retired_nodes_) (*nodes)[id] += m;
     for (const auto& [tp, offset] : committed_) s->positions[tp] = offset;
-    for (const auto& [k, task] : tasks_) {
-      for (const auto& r : task->nodes()) {
-        (*node_in)[r->node().id] += r->metrics().in;
-        s->errors += r->metrics().errors;
-        s->skipped += r->metrics().skipped;
-        s->dead_lettered += r->metrics().dead_lettered;
-        s->dropped += r->op().dropped();
-      }
-    }
-  }
-
- private:
-  Status Run() {
-    Status st = app_.exactly_once_ ? producer_->BeginTransaction() : Status::Ok();
-    int64_t last_commit = clock_.NowMs();
-    std::vector<RawRecord> batch;
-    while (st.ok() && !app_.stop_.load()) {
-      batch.clear();
-      st = consumer_->Poll(kPollTimeoutMs, app_.options_.max_poll_records, &batch);
-      if (!st.ok()) break;
-      if (!error_.ok()) {
-        st = error_;
-        break;
-      }
-      for (const RawRecord& r : batch) {
-        st = ProcessOne(r);
-        if (!st.ok()) break;
-      }
-      if (!st.ok()) break;
-      if (clock_.NowMs() - last_commit >= commit_interval_ms_) {
-        st = Commit();
-        last_commit = clock_.NowMs();
-      }
-    }
-    if (st.ok()) {
-      st = Commit();  // graceful stop: everything processed is committed
-    } else if (app_.exactly_once_) {
-      // Nothing of the failed transaction may become visible.
-      producer_->AbortTransaction().IgnoreError();  // the original error is what the user needs
-    }
-    // Nothing is left to commit; OnRevoked during Close must not try again.
-    consumed_.clear();
-    uncommitted_ = 0;
-    if (!st.ok()) app_.stop_.store(true);
-    // The consumer leaves the group later (CloseConsumer), once every thread has
-    // made its final commit: a member leaving starts a rebalance, during which
-    // the group refuses the other threads' offset commits.
-    return st;
+    for (const auto& [k, entry] : tasks_)
+      for (const auto& r : entry.task->nodes()) (*nodes)[r->node().id] += r->metrics();
   }
 
   // Idempotent (Wait may run twice: from the caller and the destructor).
@@ -144,53 +144,186 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
     consumer_closed_ = true;
   }
 
-  Status ProcessOne(const RawRecord& r) {
-    ++records_in_;
-    for (int sub : app_.SubtopologiesReading(r.topic)) {
-      auto it = tasks_.find({sub, r.partition.value()});
-      if (it == tasks_.end())
-        return Status::Internal("no task for " + r.topic + "[" + std::to_string(r.partition.value()) + "]");
-      RETURN_IF_ERROR(it->second->Process(r));
+ private:
+  struct TaskEntry {
+    std::unique_ptr<Task> task;
+    PartitionGroup inputs;
+    int64_t waiting_since_ms = -1;  // for a lagging empty partition; -1: not waiting
+  };
+  using TaskMap = std::map<std::pair<int, int32_t>, TaskEntry>;
+
+  Status Run() {
+    Status st = app_.exactly_once_ ? producer_->BeginTransaction() : Status::Ok();
+    int64_t last_commit = clock_.NowMs();
+    bool more = false;  // records buffered that can be processed now: poll without waiting
+    while (!app_.stop_.load()) {
+      if (st.ok()) st = Step(&more);
+      if (st.ok() && clock_.NowMs() - last_commit >= commit_interval_ms_) {
+        st = Commit();
+        last_commit = clock_.NowMs();
+      }
+      if (st.code() == StatusCode::kFenced) st = Rejoin(st);
+      if (!st.ok()) break;
     }
-    consumed_[log::TopicPartition{r.topic, r.partition}] = Offset(r.offset.value() + 1);
-    ++uncommitted_;
+    if (st.ok()) {
+      st = Commit();  // graceful stop: everything processed is committed
+    } else if (app_.exactly_once_) {
+      // Nothing of the failed transaction may become visible.
+      producer_->AbortTransaction().IgnoreError();  // the original error is what the user needs
+    }
+    // Nothing is left to commit; OnRevoked during Close must not try again.
+    uncommitted_ = 0;
+    if (!st.ok()) app_.stop_.store(true);
+    // The consumer leaves the group later (CloseConsumer), once every thread has
+    // made its final commit: a member leaving starts a rebalance, during which
+    // the group refuses the other threads' offset commits.
+    return st;
+  }
+
+  // One round: poll, buffer, pause full partitions, process what can be
+  // processed in order, resume drained partitions.
+  Status Step(bool* more) {
+    batch_.clear();
+    RETURN_IF_ERROR(consumer_->Poll(*more ? 0 : kPollTimeoutMs, app_.options_.max_poll_records, &batch_));
+    if (!error_.ok()) return std::exchange(error_, Status::Ok());  // from a rebalance callback
+    const size_t max_buffered = app_.options_.max_buffered_records;
+    std::vector<log::TopicPartition> pause, resume;
+    for (RawRecord& r : batch_) {
+      PartitionGroup::Queue* q = QueueOf(r);
+      if (q == nullptr) {
+        return Status::Internal("no task for " + r.topic + "[" + std::to_string(r.partition.value()) + "]");
+      }
+      q->records.push_back(std::move(r));
+      if (!q->paused && q->records.size() >= max_buffered) {
+        q->paused = true;
+        paused_.fetch_add(1);
+        ++pauses_;
+        pause.push_back(q->tp);
+      }
+    }
+    if (!pause.empty()) RETURN_IF_ERROR(consumer_->Pause(pause));
+    *more = false;
+    ++round_;
+    for (auto& [key, entry] : tasks_) {
+      bool task_more = false;
+      RETURN_IF_ERROR(ProcessTask(entry, &resume, &task_more));
+      *more = *more || task_more;
+    }
+    if (!resume.empty()) RETURN_IF_ERROR(consumer_->Resume(resume));
     return Status::Ok();
+  }
+
+  // Processes up to max_poll_records of one task's buffered records, earliest
+  // timestamp first; *more: it stopped with records it could still process.
+  Status ProcessTask(TaskEntry& entry, std::vector<log::TopicPartition>* resume, bool* more) {
+    PartitionGroup& group = entry.inputs;
+    const bool ordered = group.queues().size() > 1;
+    auto known_lag = [this](const log::TopicPartition& tp) { return consumer_->KnownLag(tp); };
+    const size_t resume_below = std::max<size_t>(1, app_.options_.max_buffered_records / 2);
+    for (size_t n = 0; n < app_.options_.max_poll_records; ++n) {
+      if (ordered && !group.Ready(round_, known_lag)) {
+        if (group.buffered() == 0) return Status::Ok();
+        const int64_t now = clock_.NowMs();
+        if (entry.waiting_since_ms < 0) entry.waiting_since_ms = now;
+        if (now - entry.waiting_since_ms < kMaxTaskIdleMs) return Status::Ok();
+        ++enforced_;  // waited long enough: process out of order rather than stall
+      }
+      entry.waiting_since_ms = -1;
+      PartitionGroup::Queue* q = group.Next();
+      if (q == nullptr) return Status::Ok();
+      const RawRecord& r = q->records.front();
+      RETURN_IF_ERROR(entry.task->Process(r));
+      q->next_offset = r.offset.value() + 1;
+      q->processed->Add();
+      ++records_in_;
+      ++uncommitted_;
+      q->records.pop_front();
+      if (q->paused && q->records.size() < resume_below) {
+        q->paused = false;
+        paused_.fetch_sub(1);
+        resume->push_back(q->tp);
+      }
+    }
+    *more = group.buffered() > 0;
+    return Status::Ok();
+  }
+
+  PartitionGroup::Queue* QueueOf(const RawRecord& r) {
+    // Polled records come in runs of one partition: remember the last queue.
+    if (last_queue_ && last_queue_->tp.partition == r.partition && last_queue_->tp.topic == r.topic)
+      return last_queue_;
+    log::TopicPartition tp{r.topic, r.partition};
+    auto it = tasks_.find({app_.topology_->graph().SubtopologyReading(r.topic), r.partition.value()});
+    last_queue_ = it == tasks_.end() ? nullptr : it->second.inputs.Find(tp);
+    return last_queue_;
   }
 
   Status Commit() {
-    if (uncommitted_ == 0 && app_.exactly_once_) return Status::Ok();
+    if (uncommitted_ == 0) return Status::Ok();
+    const int64_t start_us = MonotonicUs();
+    log::OffsetMap offsets;
+    for (auto& [key, entry] : tasks_)
+      for (const auto& q : entry.inputs.queues())
+        if (q.next_offset >= 0) offsets[q.tp] = Offset(q.next_offset);
     if (app_.exactly_once_) {
-      RETURN_IF_ERROR(producer_->CommitTransaction(consumed_, *consumer_));
+      RETURN_IF_ERROR(producer_->CommitTransaction(offsets, *consumer_));
       RETURN_IF_ERROR(producer_->BeginTransaction());
     } else {
       RETURN_IF_ERROR(producer_->Flush());
-      if (!consumed_.empty()) RETURN_IF_ERROR(consumer_->CommitOffsets(consumed_));
+      if (!offsets.empty()) RETURN_IF_ERROR(consumer_->CommitOffsets(offsets));
     }
     uncommitted_ = 0;
-    std::lock_guard<std::mutex> lock(mu_);
+    const int64_t us = MonotonicUs() - start_us;
+    commit_latency_us_.Add(us);
+    last_commit_latency_us_.store(us);
     ++commits_;
-    for (const auto& [tp, offset] : consumed_) committed_[tp] = offset;
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [tp, offset] : offsets) committed_[tp] = offset;
     return Status::Ok();
   }
 
-  // Keeps the counters of a task that moves away; tasks_ must be locked.
-  void RetireMetrics(const log::TopicPartition& tp) {
-    for (int sub : app_.SubtopologiesReading(tp.topic)) {
-      auto it = tasks_.find({sub, tp.partition.value()});
-      if (it == tasks_.end()) continue;
-      for (const auto& r : it->second->nodes()) {
-        retired_node_in_[r->node().id] += r->metrics().in;
-        retired_.errors += r->metrics().errors;
-        retired_.skipped += r->metrics().skipped;
-        retired_.dead_lettered += r->metrics().dead_lettered;
-        retired_.dropped += r->op().dropped();
-      }
-      tasks_.erase(it);
+  // Fenced: another instance owns this thread's work now. Closes every task
+  // without committing, leaves the group and joins it again with a new
+  // consumer and producer; the tasks come back (here or elsewhere) from the
+  // committed offsets, so nothing is lost or written twice.
+  Status Rejoin(const Status& cause) {
+    app_.Event("thread " + std::to_string(index_) + ": " + cause.message() + "; closing " +
+               std::to_string(tasks_.size()) + " task(s) without committing and rejoining the group");
+    if (app_.exactly_once_)
+      producer_->AbortTransaction().IgnoreError();  // fenced: the broker aborts it anyway
+    rejoining_ = true;
+    consumer_->Close().IgnoreError();  // leaving may fail when fenced; the new member joins regardless
+    rejoining_ = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      while (!tasks_.empty()) RetireTask(tasks_.begin());
+      committed_.clear();
+      paused_.store(0);
     }
+    last_queue_ = nullptr;
+    uncommitted_ = 0;
+    error_ = Status::Ok();
+    ++rejoins_;
+    consumer_.reset();
+    producer_.reset();
+    RETURN_IF_ERROR(Init());
+    return app_.exactly_once_ ? producer_->BeginTransaction() : Status::Ok();
+  }
+
+  // Keeps the counters of a task that closes; mu_ must be held.
+  void RetireTask(TaskMap::iterator it) {
+    for (const auto& r : it->second.task->nodes()) retired_nodes_[r->node().id] += r->metrics();
+    tasks_.erase(it);
   }
 
   void SetError(const Status& s) {
     if (!s.ok() && error_.ok()) error_ = s;
+  }
+
+  static int64_t MonotonicUs() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
   }
 
   Application& app_;
@@ -200,18 +333,27 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
   std::unique_ptr<log::Producer> producer_;
   std::thread thread_;
   bool consumer_closed_ = false;
+  bool rejoining_ = false;
   Status result_;
   Status error_;  // from rebalance callbacks, surfaced by the loop
   int64_t commit_interval_ms_ = 100;
-  mutable std::mutex mu_;  // guards tasks_ and counters against Snapshot()
-  std::map<std::pair<int, int32_t>, std::unique_ptr<Task>> tasks_;
-  log::OffsetMap consumed_;
+  std::vector<RawRecord> batch_;
+  PartitionGroup::Queue* last_queue_ = nullptr;  // QueueOf's cache
   uint64_t uncommitted_ = 0;
-  std::atomic<uint64_t> records_in_{0}, records_out_{0};
-  uint64_t commits_ = 0;
-  NodeMetrics retired_;
-  std::map<std::string, uint64_t> retired_node_in_;  // node id -> records received
-  log::OffsetMap committed_;                         // positions as of the last commit
+  uint64_t round_ = 0;  // poll-process cycles (PartitionGroup::Ready's memo key)
+
+  // Guards the maps below (not the counters) against Snapshot().
+  mutable std::mutex mu_;
+  TaskMap tasks_;
+  std::map<std::string, NodeMetrics> retired_nodes_;  // counters of closed tasks, by node id
+  log::OffsetMap committed_;                          // positions as of the last commit
+  std::map<std::string, Counter> topic_in_, topic_out_;
+  std::string out_topic_;  // Send's cache
+  Counter* out_counter_ = nullptr;
+
+  Counter records_in_, records_out_, commits_, commit_latency_us_, rejoins_, pauses_, enforced_;
+  std::atomic<int64_t> last_commit_latency_us_{0};
+  std::atomic<int> paused_{0};
 
   friend class Application;
 };
@@ -230,12 +372,15 @@ Result<std::unique_ptr<Application>> Application::Create(std::shared_ptr<const C
   if (options.application_id.empty())
     options.application_id = cfg.application_id().empty() ? topology->name() : cfg.application_id();
   if (options.threads < 1) return Status::Invalid("--threads must be at least 1");
+  if (options.max_buffered_records < 1) return Status::Invalid("max_buffered_records must be at least 1");
+  if (options.instance_id.empty()) {
+    std::random_device rd;
+    char id[16];
+    std::snprintf(id, sizeof id, "%08x", rd());
+    options.instance_id = id;
+  }
   std::unique_ptr<Application> app(new Application(std::move(topology), log, std::move(options)));
   app->exactly_once_ = cfg.guarantee() != "at_least_once";
-  std::random_device rd;
-  char id[16];
-  std::snprintf(id, sizeof id, "%08x", rd());
-  app->process_id_ = id;
   int64_t interval = app->options_.commit_interval_ms > 0 ? app->options_.commit_interval_ms
                      : cfg.commit_interval_ms() > 0       ? cfg.commit_interval_ms()
                      : app->exactly_once_                 ? 100
@@ -245,10 +390,6 @@ Result<std::unique_ptr<Application>> Application::Create(std::shared_ptr<const C
     app->threads_.back()->commit_interval_ms_ = interval;
   }
   return app;
-}
-
-const std::vector<int>& Application::SubtopologiesReading(const std::string& topic) const {
-  return topology_->graph().SubtopologiesReading(topic);
 }
 
 std::vector<log::TopicConfig> Application::TopicConfigs() const {
@@ -276,10 +417,28 @@ Status Application::EnsureTopics(std::vector<std::string>* report) {
 Status Application::Start() {
   for (auto& t : threads_) RETURN_IF_ERROR(t->Init());
   for (auto& t : threads_) t->Start();
+  if (options_.maintenance_interval_ms > 0) maintenance_ = std::thread([this] { MaintenanceLoop(); });
   return Status::Ok();
 }
 
-void Application::RequestStop() { stop_.store(true); }
+void Application::MaintenanceLoop() {
+  std::unique_lock<std::mutex> lock(maintenance_mu_);
+  while (!stop_.load()) {
+    Status s = log_->Maintain(SystemClock().NowMs());
+    // Retention failing is worth saying but not worth stopping the processing for.
+    if (!s.ok()) Event("retention/compaction failed (will retry): " + s.message());
+    maintenance_cv_.wait_for(lock, std::chrono::milliseconds(options_.maintenance_interval_ms),
+                             [this] { return stop_.load(); });
+  }
+}
+
+void Application::RequestStop() {
+  {
+    std::lock_guard<std::mutex> lock(maintenance_mu_);  // the loop cannot miss the wake-up
+    stop_.store(true);
+  }
+  maintenance_cv_.notify_all();
+}
 
 Status Application::Wait() {
   Status first;
@@ -288,15 +447,41 @@ Status Application::Wait() {
     if (!s.ok() && first.ok()) first = s;
   }
   for (auto& t : threads_) t->CloseConsumer();
+  if (maintenance_.joinable()) {
+    RequestStop();  // a thread's error stopped the run: the maintenance loop ends too
+    maintenance_.join();
+  }
   return first;
+}
+
+std::map<log::TopicPartition, int64_t> Application::Lag(const AppSnapshot& snap) const {
+  std::map<log::TopicPartition, int64_t> lag;
+  for (const auto& [tp, position] : snap.positions) {
+    auto end = log_->EndOffset(tp);
+    if (end.ok()) lag[tp] = std::max<int64_t>(0, end->value() - position.value());
+  }
+  return lag;
 }
 
 AppSnapshot Application::Snapshot() const {
   AppSnapshot s;
-  std::map<std::string, uint64_t> node_in;
-  for (const auto& t : threads_) t->AddTo(&s, &node_in);
-  s.node_in.assign(node_in.begin(), node_in.end());
+  for (const auto& t : threads_) t->AddTo(&s, &s.nodes);
+  for (const auto& [id, m] : s.nodes) {
+    s.errors += m.errors;
+    s.skipped += m.skipped;
+    s.dead_lettered += m.dead_lettered;
+    s.dropped += m.dropped;
+  }
   s.running = !stop_.load();
+  std::lock_guard<std::mutex> lock(rate_mu_);
+  const int64_t now = SystemClock().NowMs();
+  if (rate_window_start_ms_ == 0) {
+    rate_window_start_ms_ = now, rate_window_start_in_ = s.records_in;
+  } else if (now - rate_window_start_ms_ >= kRateWindowMs) {
+    rate_ = (s.records_in - rate_window_start_in_) * 1000.0 / (now - rate_window_start_ms_);
+    rate_window_start_ms_ = now, rate_window_start_in_ = s.records_in;
+  }
+  s.process_rate = rate_;
   return s;
 }
 

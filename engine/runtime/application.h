@@ -5,22 +5,33 @@
 // (the application id), and stops them gracefully.
 //
 // Each StreamThread owns a consumer and a producer. Partitions assigned to it
-// become tasks (sub-topology x partition, DESIGN §4); records are pushed through
-// the task's operators and outputs go to the producer. Every
-// commit_interval_ms the thread commits:
+// become tasks (sub-topology x partition, DESIGN §4). Polled records are
+// buffered per partition in the task's PartitionGroup; a task reading several
+// partitions processes them in timestamp order, and a partition whose buffer
+// is full is paused until it drains (back-pressure). Outputs go to the
+// producer. Every commit_interval_ms the thread commits:
 //   exactly_once:  the producer's transaction, with the consumed offsets inside
 //                  it (EOS v2) — outputs and progress become visible together.
 //   at_least_once: flush the producer, then commit the consumed offsets.
 // A task error under the `fail` policy aborts the open transaction (nothing of
 // the failing batch becomes visible) and stops the application with the error,
 // which names the node and the input's topic/partition/offset.
+// A fenced producer or consumer (another instance took the work over) closes
+// the thread's tasks without committing, and the thread rejoins the group with
+// a new consumer and producer; processing resumes from the committed offsets.
+//
+// Retention and compaction of a backend that needs it (embedded) run on a
+// maintenance thread every maintenance_interval_ms.
 //
 // Thread-safety: Start/RequestStop/Wait from one controlling thread;
 // Snapshot() from any thread.
 
 #include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +39,7 @@
 #include "engine/base/clock.h"
 #include "engine/log/log.h"
 #include "engine/runtime/compiled_topology.h"
+#include "engine/runtime/task.h"
 
 namespace topo::runtime {
 
@@ -41,6 +53,18 @@ struct RunOptions {
   int64_t commit_interval_ms = 0;
   // Records one Poll may return. Default: 2000
   size_t max_poll_records = 2000;
+  // Records buffered per input partition before it is paused (Kafka Streams'
+  // buffered.records.per.partition). Default: 1000
+  size_t max_buffered_records = 1000;
+  // Retention/compaction runs (embedded log), the first at Start. 0: never.
+  // Default: 30000
+  int64_t maintenance_interval_ms = 30000;
+  // Random per instance when empty: part of client and transactional ids, so
+  // two instances never fence each other.
+  std::string instance_id;
+  // Called from the stream threads with one line about what happened
+  // (partitions assigned or revoked, a fenced thread rejoining). Must be thread-safe.
+  std::function<void(const std::string&)> on_event;
 };
 
 // Counters of the whole instance, summed over threads and tasks.
@@ -52,11 +76,21 @@ struct AppSnapshot {
   uint64_t dead_lettered = 0;
   uint64_t dropped = 0;  // by design (a branch without default), not errors
   uint64_t commits = 0;
+  uint64_t commit_latency_us_sum = 0;  // over all commits (Prometheus summary: _sum / commits)
+  uint64_t last_commit_latency_us = 0;
+  uint64_t rejoins = 0;     // times a fenced thread closed its tasks and rejoined
+  double process_rate = 0;  // input records/s over the last ~5 s
   int tasks = 0;
+  int paused_partitions = 0;  // back-pressure: buffers full now
+  uint64_t pauses = 0;        // times a partition was paused
+  // Records processed before a lagging input partition of their task was
+  // fetched (possibly out of timestamp order), after waiting 1 s for it.
+  uint64_t enforced_processing = 0;
   bool running = false;
-  // Per node id: records received, sorted by node id (tasks that moved away
-  // keep counting).
-  std::vector<std::pair<std::string, uint64_t>> node_in;
+  // Per topic: records read (source topics) and written (sinks, dead letters).
+  std::map<std::string, uint64_t> topic_in, topic_out;
+  // Per node id: received, failed, ... (tasks that moved away keep counting).
+  std::map<std::string, NodeMetrics> nodes;
   // Per input partition this instance processed: the position of the next
   // record to read, as of the last commit (for consumer lag: EndOffset - it).
   log::OffsetMap positions;
@@ -80,22 +114,35 @@ class Application {
   // Waits for every thread; returns the first thread's fatal error, if any.
   Status Wait();
   AppSnapshot Snapshot() const;
+  // Consumer lag per input partition of snap.positions: records on the log not
+  // yet committed as processed. Asks the log for end offsets (Kafka: a request
+  // per partition), so call it at status/scrape pace, not per record.
+  std::map<log::TopicPartition, int64_t> Lag(const AppSnapshot& snap) const;
   bool exactly_once() const { return exactly_once_; }
   const std::string& application_id() const { return options_.application_id; }
 
  private:
   class StreamThread;
   Application(std::shared_ptr<const CompiledTopology> topology, log::Log* log, RunOptions options);
-  // The sub-topologies that read `topic` (a topic may feed several).
-  const std::vector<int>& SubtopologiesReading(const std::string& topic) const;
+  void Event(const std::string& line) const {
+    if (options_.on_event) options_.on_event(line);
+  }
+  void MaintenanceLoop();
 
   std::shared_ptr<const CompiledTopology> topology_;
   log::Log* log_;
   RunOptions options_;
   bool exactly_once_ = true;
-  std::string process_id_;  // random per instance: client and transactional ids
   std::atomic<bool> stop_{false};
   std::vector<std::unique_ptr<StreamThread>> threads_;
+  std::thread maintenance_;
+  std::mutex maintenance_mu_;
+  std::condition_variable maintenance_cv_;
+  // Process rate: records_in at the start of the current window.
+  mutable std::mutex rate_mu_;
+  mutable int64_t rate_window_start_ms_ = 0;
+  mutable uint64_t rate_window_start_in_ = 0;
+  mutable double rate_ = 0;
 };
 
 }  // namespace topo::runtime

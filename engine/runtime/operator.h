@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/counter.h"
 #include "engine/base/status.h"
 #include "engine/expr/expr.h"
 #include "engine/plan/diagnostic.h"
@@ -67,8 +68,8 @@ class Operator {
   // Wiring, done once by the task after instantiation.
   void AddReader(int port, NodeRunner* reader);
   // Records this operator dropped by design (e.g. a branch without default);
-  // reported with the node's `skipped` metric so nothing vanishes uncounted.
-  uint64_t dropped() const { return dropped_; }
+  // reported with the node's metrics so nothing vanishes uncounted. Any thread.
+  uint64_t dropped() const { return dropped_.Get(); }
 
  protected:
   // Sends a record to every reader of `port` (copies for all but the last reader;
@@ -78,7 +79,7 @@ class Operator {
 
  private:
   std::vector<std::vector<NodeRunner*>> readers_;  // by port
-  uint64_t dropped_ = 0;
+  Counter dropped_;
 };
 
 class OperatorSpec {

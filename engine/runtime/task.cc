@@ -20,21 +20,21 @@ int32_t DeadLetterPartition(const RawRecord& in, int32_t partitions) {
 }  // namespace
 
 Status NodeRunner::Receive(Record&& record) {
-  ++metrics_.in;
+  ++in_;
   Status s = op_->Process(std::move(record));
   if (s.ok() || IsTaskFatal(s)) return s;
   return HandleError(s);
 }
 
 Status NodeRunner::ReceiveRaw(const RawRecord& raw) {
-  ++metrics_.in;
+  ++in_;
   Status s = static_cast<SourceOperator&>(*op_).ProcessRaw(raw);
   if (s.ok() || IsTaskFatal(s)) return s;
   return HandleError(s);
 }
 
 Status NodeRunner::HandleError(const Status& error) {
-  ++metrics_.errors;
+  ++errors_;
   const plan::ErrorPolicy* policy = &node_.proto->on_error();
   int attempt = 1;
   // Retry delays are not applied yet (see CompiledTopology::warnings): use `then`.
@@ -43,7 +43,7 @@ Status NodeRunner::HandleError(const Status& error) {
     policy = &policy->retry().then();
   }
   if (policy->has_skip()) {
-    ++metrics_.skipped;
+    ++skipped_;
     return Status::Ok();
   }
   const RawRecord* in = ctx_.current_input();
@@ -62,7 +62,7 @@ Status NodeRunner::HandleError(const Status& error) {
     dead.headers.emplace_back("topo.source.partition", std::to_string(in->partition.value()));
     dead.headers.emplace_back("topo.source.offset", std::to_string(in->offset.value()));
     dead.headers.emplace_back("topo.attempt", std::to_string(attempt));
-    ++metrics_.dead_lettered;
+    ++dead_lettered_;
     return ctx_.collector().Send(std::move(dead));
   }
   return Status::Aborted("node '" + node_.id + "' (" + node_.type + "): " + error.message() + Position(in));

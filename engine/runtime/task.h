@@ -27,12 +27,19 @@
 
 namespace topo::runtime {
 
+// A node's counters, as read at one moment.
 struct NodeMetrics {
   uint64_t in = 0;       // records received
   uint64_t errors = 0;   // records whose processing failed here
   uint64_t skipped = 0;  // failed and skipped by the `skip` policy
   uint64_t dead_lettered = 0;
   uint64_t dropped = 0;  // dropped by design (a branch without default), not an error
+
+  NodeMetrics& operator+=(const NodeMetrics& o) {
+    in += o.in, errors += o.errors, skipped += o.skipped, dead_lettered += o.dead_lettered,
+        dropped += o.dropped;
+    return *this;
+  }
 };
 
 class TaskContext {
@@ -80,15 +87,17 @@ class NodeRunner {
   Status ReceiveRaw(const RawRecord& raw);
   Operator& op() { return *op_; }
   const CompiledNode& node() const { return node_; }
-  const NodeMetrics& metrics() const { return metrics_; }
-  NodeMetrics& mutable_metrics() { return metrics_; }
+  // Any thread (the task's thread writes them; /metrics and the status line read).
+  NodeMetrics metrics() const {
+    return {in_.Get(), errors_.Get(), skipped_.Get(), dead_lettered_.Get(), op_->dropped()};
+  }
 
  private:
   Status HandleError(const Status& error);
   const CompiledNode& node_;
   TaskContext& ctx_;
   std::unique_ptr<Operator> op_;
-  NodeMetrics metrics_;
+  Counter in_, errors_, skipped_, dead_lettered_;
 };
 
 // Source operators also accept raw bytes (they own the topic's codecs).

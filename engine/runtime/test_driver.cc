@@ -79,7 +79,7 @@ Status TestDriver::PipeRaw(RawRecord raw, bool assign_partition, bool from_task)
   raw.offset = Offset(offsets[raw.partition.value() % n]++);
   written_[raw.topic].push_back(raw);
   if (from_task) outputs_[raw.topic].push_back(raw);
-  if (!topology_->graph().SubtopologiesReading(raw.topic).empty()) pending_.push_back(std::move(raw));
+  if (topology_->graph().SubtopologyReading(raw.topic) >= 0) pending_.push_back(std::move(raw));
   // Nested sends (a task writing while processing) are drained by the outermost call.
   if (draining_) return Status::Ok();
   return Drain();
@@ -91,15 +91,8 @@ Status TestDriver::Drain() {
   while (!pending_.empty() && result.ok()) {
     RawRecord r = std::move(pending_.front());
     pending_.pop_front();
-    for (int sub : topology_->graph().SubtopologiesReading(r.topic)) {
-      auto task = TaskFor(sub, r.partition);
-      if (!task.ok()) {
-        result = task.status();
-        break;
-      }
-      result = (*task)->Process(r);
-      if (!result.ok()) break;
-    }
+    auto task = TaskFor(topology_->graph().SubtopologyReading(r.topic), r.partition);
+    result = task.ok() ? (*task)->Process(r) : task.status();
   }
   pending_.clear();
   draining_ = false;
@@ -134,12 +127,7 @@ NodeMetrics TestDriver::MetricsFor(const std::string& id) const {
   NodeMetrics sum;
   for (const auto& [k, task] : tasks_) {
     for (const auto& runner : task->nodes()) {
-      if (runner->node().id != id) continue;
-      sum.in += runner->metrics().in;
-      sum.errors += runner->metrics().errors;
-      sum.skipped += runner->metrics().skipped;
-      sum.dropped += runner->op().dropped();
-      sum.dead_lettered += runner->metrics().dead_lettered;
+      if (runner->node().id == id) sum += runner->metrics();
     }
   }
   return sum;

@@ -148,6 +148,24 @@ TEST_F(KafkaRunTest, TwoInstancesSplitPartitionsAndOneTakesOver) {
   EXPECT_EQ(WEXITSTATUS(a.Wait()), 0) << a.output();
 }
 
+TEST_F(KafkaRunTest, FencedProducerClosesTasksAndRejoinsWithoutLoss) {
+  testing::TopoProcess run;
+  run.Start(RunArgs(""));
+  ASSERT_TRUE(run.AwaitOutput("tasks 8 ")) << run.output();
+  // The next transaction's EndTxn answers PRODUCER_FENCED, which librdkafka
+  // makes fatal for the producer: the thread must close its tasks, rejoin the
+  // group with a new producer and go on from the committed offsets.
+  constexpr int16_t kEndTxnApi = 26;
+  rd_kafka_mock_push_request_errors(mock_.get(), kEndTxnApi, 1, RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
+  ProduceOrders(0, 1000);
+  ASSERT_TRUE(run.AwaitOutput("rejoining the group")) << run.output();
+  ProduceOrders(1000, 2000);
+  auto ids = ReadRouted(2000);
+  EXPECT_EQ(ids.size(), 2000u) << run.output();
+  run.Signal(SIGTERM);
+  EXPECT_EQ(WEXITSTATUS(run.Wait()), 0) << run.output();
+}
+
 TEST_F(KafkaRunTest, PartitionCountMismatchIsAnErrorNamingBoth) {
   std::ofstream(dir_ / "m.jsonnet") << R"(
 local topo = import 'topo.libsonnet';

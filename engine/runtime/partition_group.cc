@@ -1,0 +1,50 @@
+#include "engine/runtime/partition_group.h"
+
+#include <algorithm>
+
+namespace topo::runtime {
+
+bool PartitionGroup::Remove(const log::TopicPartition& tp) {
+  queues_.erase(std::remove_if(queues_.begin(), queues_.end(), [&](const Queue& q) { return q.tp == tp; }),
+                queues_.end());
+  return queues_.empty();
+}
+
+PartitionGroup::Queue* PartitionGroup::Find(const log::TopicPartition& tp) {
+  for (auto& q : queues_)
+    if (q.tp == tp) return &q;
+  return nullptr;
+}
+
+bool PartitionGroup::Ready(
+    uint64_t round, const std::function<std::optional<int64_t>(const log::TopicPartition&)>& known_lag) {
+  bool any = false;
+  for (auto& q : queues_) {
+    if (!q.records.empty()) {
+      any = true;
+      continue;
+    }
+    // An empty partition that has more records on the log: its next record may
+    // be older than every buffered one, so wait until it is fetched.
+    if (q.lag_round != round) q.lag = known_lag(q.tp), q.lag_round = round;
+    if (q.lag && *q.lag > 0) return false;
+  }
+  return any;
+}
+
+PartitionGroup::Queue* PartitionGroup::Next() {
+  Queue* best = nullptr;
+  for (auto& q : queues_) {
+    if (q.records.empty()) continue;
+    if (best == nullptr || q.records.front().timestamp < best->records.front().timestamp) best = &q;
+  }
+  return best;
+}
+
+size_t PartitionGroup::buffered() const {
+  size_t n = 0;
+  for (const auto& q : queues_) n += q.records.size();
+  return n;
+}
+
+}  // namespace topo::runtime
