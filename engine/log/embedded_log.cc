@@ -260,8 +260,9 @@ struct Member {
   uint64_t id = 0;
   std::string client_id;
   std::set<std::string> topics;
-  std::set<TopicPartition> target;  // what the coordinator assigned
-  std::set<TopicPartition> owned;   // what the consumer took (until it revokes)
+  std::vector<std::vector<std::string>> copartitioned;  // as subscribed, each sorted
+  std::set<TopicPartition> target;                      // what the coordinator assigned
+  std::set<TopicPartition> owned;                       // what the consumer took (until it revokes)
 };
 
 struct Group {
@@ -354,10 +355,16 @@ class EmbeddedConsumer final : public Consumer {
   // commits anything (a tool resetting offsets).
   bool Owns(const TopicPartition& tp) const { return !closed_ && (!subscribed_ || Find(tp) != nullptr); }
 
-  Status Subscribe(const std::vector<std::string>& topics, RebalanceListener* listener) override;
+  Status SubscribeCopartitioned(const std::vector<std::vector<std::string>>& copartitioned,
+                                RebalanceListener* listener) override;
   Status Poll(int timeout_ms, size_t max_records, std::vector<RawRecord>* out) override;
   Status Pause(const std::vector<TopicPartition>& tps) override { return SetPaused(tps, true); }
   Status Resume(const std::vector<TopicPartition>& tps) override { return SetPaused(tps, false); }
+  std::optional<int64_t> KnownLag(const TopicPartition& tp) override {
+    const Assigned* a = Find(tp);
+    if (a == nullptr) return std::nullopt;
+    return std::max<int64_t>(0, a->part->end.load(std::memory_order_acquire) - a->position);
+  }
   Result<std::optional<Offset>> Committed(const TopicPartition& tp) override;
   Status Seek(const TopicPartition& tp, Offset offset) override;
   Status CommitOffsets(const OffsetMap& offsets) override;
@@ -407,8 +414,17 @@ class EmbeddedConsumer final : public Consumer {
   std::string key_buf_;
 };
 
-Status EmbeddedConsumer::Subscribe(const std::vector<std::string>& topics, RebalanceListener* listener) {
+Status EmbeddedConsumer::SubscribeCopartitioned(const std::vector<std::vector<std::string>>& copartitioned,
+                                                RebalanceListener* listener) {
   RETURN_IF_ERROR(CheckOpen());
+  std::set<std::string> topics;
+  std::vector<std::vector<std::string>> groups;
+  for (const auto& group : copartitioned) {
+    if (group.empty()) continue;
+    groups.push_back(group);
+    std::sort(groups.back().begin(), groups.back().end());
+    topics.insert(group.begin(), group.end());
+  }
   if (topics.empty()) return Status::Invalid("Subscribe needs at least one topic");
   std::lock_guard<std::mutex> l(log_->state_mu_);
   for (const auto& t : topics) {
@@ -416,7 +432,8 @@ Status EmbeddedConsumer::Subscribe(const std::vector<std::string>& topics, Rebal
     if (!r.ok()) return r.status();
   }
   listener_ = listener;
-  member_.topics = std::set<std::string>(topics.begin(), topics.end());
+  member_.topics = std::move(topics);
+  member_.copartitioned = std::move(groups);
   Group& g = log_->groups_[group_];
   if (!subscribed_) {
     member_.id = log_->next_member_id_++;
@@ -726,8 +743,8 @@ class EmbeddedProducer final : public Producer {
   bool transactional() const { return epoch_cell_ != nullptr; }
   Status CheckFenced() const {
     if (transactional() && epoch_cell_->load(std::memory_order_acquire) != epoch_) {
-      return Status::FailedPrecondition("producer fenced: a newer producer with transactional id '" +
-                                        txn_id_ + "' was created; this one must not be used again");
+      return Status::Fenced("producer fenced: a newer producer with transactional id '" + txn_id_ +
+                            "' was created; this one must not be used again");
     }
     return Status::Ok();
   }
@@ -1209,20 +1226,23 @@ Result<std::unique_ptr<Producer>> EmbeddedLogImpl::NewProducer(const std::string
 void EmbeddedLogImpl::RecomputeAssignmentLocked(Group& g) {
   for (Member* m : g.members) m->target.clear();
   if (g.members.empty()) return;
-  std::set<std::string> topics;
-  for (Member* m : g.members) topics.insert(m->topics.begin(), m->topics.end());
-  // Kafka's RoundRobinAssignor: partitions sorted, dealt around the members in
-  // order, each to the next member that subscribed to its topic.
+  // Units of assignment: partition p of a co-partitioned group of topics (a
+  // lone topic is a group of one), keyed by the group's first topic.
+  std::map<std::string, std::vector<std::string>> groups;
+  for (Member* m : g.members)
+    for (const auto& group : m->copartitioned) groups.emplace(group.front(), group);
+  // Kafka's RoundRobinAssignor over units: sorted, dealt around the members in
+  // order, each to the next member that subscribed to the unit's group.
   size_t next = 0;
   size_t n = g.members.size();
-  for (const auto& topic : topics) {
-    auto t = topics_.find(topic);
+  for (const auto& [leader, topics] : groups) {
+    auto t = topics_.find(leader);
     if (t == topics_.end()) continue;
     for (int32_t p = 0; p < t->second->config.partitions; ++p) {
       for (size_t k = 0; k < n; ++k) {
         Member* m = g.members[(next + k) % n];
-        if (m->topics.count(topic)) {
-          m->target.insert(TopicPartition{topic, Partition(p)});
+        if (m->topics.count(leader)) {
+          for (const auto& topic : topics) m->target.insert(TopicPartition{topic, Partition(p)});
           next = (next + k + 1) % n;
           break;
         }

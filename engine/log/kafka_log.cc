@@ -114,6 +114,12 @@ std::string FirstPartitionError(const rd_kafka_topic_partition_list_t* list) {
   return "";
 }
 
+rd_kafka_resp_err_t FirstPartitionErrorCode(const rd_kafka_topic_partition_list_t* list) {
+  for (int i = 0; i < list->cnt; ++i)
+    if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) return list->elems[i].err;
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
 // ---- client configuration ----
 
 enum class ClientKind { kAdmin, kProducer, kConsumer };
@@ -251,6 +257,23 @@ class ClientBase {
 
 // ---- consumer ----
 
+// Errors meaning this client lost its work to another one: a newer producer
+// with its transactional id, or a newer generation of its consumer group.
+// The runtime answers them by closing its tasks and rejoining (kFenced), the
+// way Kafka Streams handles ProducerFenced and TaskMigrated.
+bool IsFencing(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR__FENCED:  // librdkafka's local code for the ones below
+    case RD_KAFKA_RESP_ERR_PRODUCER_FENCED:
+    case RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH:
+    case RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID:
+    case RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
+    case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS: return true;
+    default: return false;
+  }
+}
+
 class KafkaConsumer final : public Consumer, public ClientBase {
  public:
   KafkaConsumer(std::shared_ptr<const KafkaLogOptions> options, std::string group)
@@ -278,18 +301,45 @@ class KafkaConsumer final : public Consumer, public ClientBase {
 
   rd_kafka_t* handle() const { return rk_; }
 
-  Status Subscribe(const std::vector<std::string>& topics, RebalanceListener* listener) override {
+  // Only the first topic of each co-partitioned group joins the group
+  // protocol (librdkafka has no custom assignors); the rebalance callback adds
+  // the same partitions of the group's other topics to each assignment and
+  // revocation, so a task's inputs always move together (what Kafka Streams'
+  // own assignor does).
+  Status SubscribeCopartitioned(const std::vector<std::vector<std::string>>& copartitioned,
+                                RebalanceListener* listener) override {
     RETURN_IF_ERROR(CheckOpen());
     listener_ = listener;
-    ListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
-    for (const std::string& t : topics)
-      rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+    followers_.clear();
+    ListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(copartitioned.size())));
+    for (const auto& group : copartitioned) {
+      if (group.empty()) continue;
+      rd_kafka_topic_partition_list_add(list.get(), group.front().c_str(), RD_KAFKA_PARTITION_UA);
+      followers_[group.front()].assign(group.begin() + 1, group.end());
+    }
+    if (list->cnt == 0) return Status::Invalid("Subscribe needs at least one topic");
     rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_, list.get());
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return Status::Invalid("cannot subscribe group " + Quoted(group_) + ": " + rd_kafka_err2str(err));
     }
     subscribed_ = true;
     return Status::Ok();
+  }
+
+  // The high watermark from the latest fetch (under read_committed, librdkafka
+  // keeps the last stable offset there) minus the position after the last
+  // record Poll returned; both are cached locally, no request.
+  std::optional<int64_t> KnownLag(const TopicPartition& tp) override {
+    int64_t low = 0, high = 0;
+    if (rd_kafka_get_watermark_offsets(rk_, tp.topic.c_str(), tp.partition.value(), &low, &high) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        high < 0) {
+      return std::nullopt;
+    }
+    ListPtr list = ToList(std::vector<TopicPartition>{tp});
+    if (rd_kafka_position(rk_, list.get()) != RD_KAFKA_RESP_ERR_NO_ERROR || list->elems[0].offset < 0)
+      return std::nullopt;
+    return std::max<int64_t>(0, high - list->elems[0].offset);
   }
 
   Status Poll(int timeout_ms, size_t max_records, std::vector<RawRecord>* out) override {
@@ -401,7 +451,8 @@ class KafkaConsumer final : public Consumer, public ClientBase {
       why = FirstPartitionError(list.get());
     }
     if (!why.empty()) {
-      // Typically the group rebalanced away from us: the caller rejoins and retries.
+      if (IsFencing(err) || IsFencing(FirstPartitionErrorCode(list.get())))
+        return Status::Fenced("the group " + Quoted(group_) + " moved on: cannot commit offsets: " + why);
       return Status::IoError("cannot commit offsets of group " + Quoted(group_) + ": " + why);
     }
     return Status::Ok();
@@ -496,8 +547,17 @@ class KafkaConsumer final : public Consumer, public ClientBase {
     static_cast<KafkaConsumer*>(static_cast<ClientBase*>(opaque))->OnRebalance(err, parts);
   }
 
-  void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
+  void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* group_parts) {
     const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk_), "COOPERATIVE") == 0;
+    // What the group assigned, plus the same partitions of co-partitioned topics.
+    ListPtr expanded(rd_kafka_topic_partition_list_copy(group_parts));
+    for (int i = 0; i < group_parts->cnt; ++i) {
+      auto it = followers_.find(group_parts->elems[i].topic);
+      if (it == followers_.end()) continue;
+      for (const auto& topic : it->second)
+        rd_kafka_topic_partition_list_add(expanded.get(), topic.c_str(), group_parts->elems[i].partition);
+    }
+    rd_kafka_topic_partition_list_t* parts = expanded.get();
     std::vector<TopicPartition> tps = FromList(parts);
     std::string failure;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -548,6 +608,8 @@ class KafkaConsumer final : public Consumer, public ClientBase {
   const std::string group_;
   rd_kafka_t* rk_ = nullptr;
   RebalanceListener* listener_ = nullptr;
+  // Subscribed topic -> the topics co-partitioned with it, assigned alongside.
+  std::map<std::string, std::vector<std::string>> followers_;
   bool closing_ = false;  // inside Close: the listener is being told
   bool closed_ = false;
   bool subscribed_ = false;
@@ -771,17 +833,17 @@ class KafkaProducer final : public Producer, public ClientBase {
     char buf[512];
     rd_kafka_resp_err_t err = rd_kafka_fatal_error(rk_, buf, sizeof buf);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
-    fatal_ = Status::IoError(Name() + " failed fatally (" + rd_kafka_err2name(err) + ": " + buf +
-                                 "); it must not be used again: close its tasks and create a new producer",
-                             false);
+    std::string msg = Name() + " failed fatally (" + rd_kafka_err2name(err) + ": " + buf +
+                      "); it must not be used again: close its tasks and create a new producer";
+    fatal_ = IsFencing(err) ? Status::Fenced(msg) : Status::IoError(msg, false);
     return fatal_;
   }
 
   Status SetFatal(const char* what, const rd_kafka_error_t* error) {
-    fatal_ = Status::IoError(Name() + " could not " + what + " (" + rd_kafka_error_name(error) + ": " +
-                                 rd_kafka_error_string(error) +
-                                 "); it must not be used again: close its tasks and create a new producer",
-                             false);
+    std::string msg = Name() + " could not " + what + " (" + rd_kafka_error_name(error) + ": " +
+                      rd_kafka_error_string(error) +
+                      "); it must not be used again: close its tasks and create a new producer";
+    fatal_ = IsFencing(rd_kafka_error_code(error)) ? Status::Fenced(msg) : Status::IoError(msg, false);
     return fatal_;
   }
 
@@ -799,7 +861,12 @@ class KafkaProducer final : public Producer, public ClientBase {
                                           rd_kafka_error_string(error.get()));
       }
       if (rd_kafka_error_txn_requires_abort(error.get())) {
-        return AbortBecause(what, rd_kafka_error_string(error.get()));
+        Status aborted = AbortBecause(what, rd_kafka_error_string(error.get()));
+        // The consumer group moved on (TxnOffsetCommit refused the generation):
+        // the partitions belong to someone else now.
+        if (aborted.code() == StatusCode::kIoError && IsFencing(rd_kafka_error_code(error.get())))
+          return Status::Fenced(aborted.message());
+        return aborted;
       }
       if (rd_kafka_error_is_retriable(error.get()) && RemainingMs(deadline) > 0) {
         rd_kafka_poll(rk_, 100);  // a short pause that serves callbacks, not a busy loop

@@ -56,7 +56,18 @@ class RebalanceListener {
 class Consumer {
  public:
   virtual ~Consumer() = default;
-  virtual Status Subscribe(const std::vector<std::string>& topics, RebalanceListener* listener) = 0;
+  // Joins the consumer group for the topics of `copartitioned`. The topics of
+  // one inner list are assigned together: partition p of each goes to the same
+  // consumer, in the same OnAssigned call (a task's inputs), and is revoked
+  // together. Their partition counts must be equal (BuildGraph checks).
+  virtual Status SubscribeCopartitioned(const std::vector<std::vector<std::string>>& copartitioned,
+                                        RebalanceListener* listener) = 0;
+  // Each topic assigned on its own.
+  Status Subscribe(const std::vector<std::string>& topics, RebalanceListener* listener) {
+    std::vector<std::vector<std::string>> each;
+    for (const auto& t : topics) each.push_back({t});
+    return SubscribeCopartitioned(each, listener);
+  }
   // Appends up to `max_records` records to *out, waiting at most timeout_ms when
   // none is ready. Records of one partition come in offset order.
   virtual Status Poll(int timeout_ms, size_t max_records, std::vector<RawRecord>* out) = 0;

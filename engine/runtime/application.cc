@@ -47,10 +47,11 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
     // Transactional ids must be unique per running producer: two instances of
     // one application must not fence each other (EOS v2 needs no stable ids).
     ASSIGN_OR_RETURN(producer_, app_.log_->NewProducer(app_.exactly_once_ ? client : ""));
-    std::vector<std::string> topics;
+    // A task's input partitions are assigned together.
+    std::vector<std::vector<std::string>> copartitioned;
     for (const auto& sub : app_.topology_->graph().subtopologies)
-      for (const auto& t : sub.source_topics) topics.push_back(t);
-    return consumer_->Subscribe(topics, this);
+      if (!sub.source_topics.empty()) copartitioned.push_back(sub.source_topics);
+    return consumer_->SubscribeCopartitioned(copartitioned, this);
   }
 
   void Start() {

@@ -127,9 +127,20 @@ class Task {
   std::map<std::string, std::vector<NodeRunner*>> sources_by_topic_;
 };
 
-// A kAborted status already names the failed node: the task must stop (policy
-// `fail`). Other non-ok statuses are the failing operator's own error, to which
-// its node's policy applies.
-inline bool IsTaskFatal(const Status& s) { return s.code() == StatusCode::kAborted; }
+// Statuses that pass through every node unchanged, because they are not the
+// record's fault: kAborted (a `fail` policy ran; the message names the node),
+// kFenced (the task's owner lost it), kIoError and kFailedPrecondition (the
+// log or producer failed under a sink). Any other status is the failing
+// operator's record error, to which its node's policy applies — skipping or
+// dead-lettering a record because a broker was down would lose it.
+inline bool IsTaskFatal(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kAborted:
+    case StatusCode::kFenced:
+    case StatusCode::kIoError:
+    case StatusCode::kFailedPrecondition: return true;
+    default: return false;
+  }
+}
 
 }  // namespace topo::runtime

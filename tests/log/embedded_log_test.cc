@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/testing/copartition_listener.h"
+
 namespace topo::log {
 namespace {
 
@@ -418,6 +420,7 @@ TEST(EmbeddedLog, NewProducerWithSameTransactionalIdFencesTheOld) {
   Status s = old->CommitTransaction({}, *c);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("producer fenced"), std::string::npos) << s.message();
+  EXPECT_EQ(s.code(), StatusCode::kFenced) << "the runtime rejoins on kFenced";
   EXPECT_FALSE(s.retryable());
   EXPECT_FALSE(old->BeginTransaction().ok());
   EXPECT_FALSE(old->Send(Rec("t", 0, "k", "zombie")).ok());
@@ -726,6 +729,46 @@ TEST(EmbeddedLog, PollWithNothingToReadTimesOut) {
   std::vector<RawRecord> out;
   ASSERT_TRUE(c->Poll(20, 10, &out).ok());
   EXPECT_TRUE(out.empty());
+}
+
+TEST(EmbeddedLog, CopartitionedTopicsAreAssignedAndRevokedTogether) {
+  TempDir dir;
+  auto log = OpenOk(dir.path());
+  Ensure(*log, {Topic("a", 3), Topic("b", 3), Topic("c", 2)});
+  testing::CopartitionListener l1("a", "b"), l2("a", "b");
+  auto c1 = std::move(log->NewConsumer("g", "c1")).value();
+  auto c2 = std::move(log->NewConsumer("g", "c2")).value();
+  ASSERT_TRUE(c1->SubscribeCopartitioned({{"a", "b"}, {"c"}}, &l1).ok());
+  PollNow(*c1);
+  EXPECT_EQ(l1.owned.size(), 8u);
+  ASSERT_TRUE(c2->SubscribeCopartitioned({{"a", "b"}, {"c"}}, &l2).ok());
+  for (int i = 0; i < 5; ++i) PollNow(*c1), PollNow(*c2);
+  // Split between the two, every a[p] with its b[p]; nothing owned twice.
+  EXPECT_EQ(l1.owned.size() + l2.owned.size(), 8u);
+  EXPECT_FALSE(l1.Partitions("a").empty());
+  EXPECT_FALSE(l2.Partitions("a").empty());
+  EXPECT_EQ(l1.Partitions("a"), l1.Partitions("b"));
+  EXPECT_EQ(l2.Partitions("a"), l2.Partitions("b"));
+  // c2 leaves: c1 takes its units back, still in pairs.
+  ASSERT_TRUE(c2->Close().ok());
+  PollNow(*c1);
+  EXPECT_EQ(l1.owned.size(), 8u);
+}
+
+TEST(EmbeddedLog, KnownLagCountsRecordsBeyondWhatPollReturned) {
+  TempDir dir;
+  auto log = OpenOk(dir.path());
+  Ensure(*log, {Topic("t", 1)});
+  auto p = std::move(log->NewProducer("")).value();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(p->Send(Rec("t", 0, "k", "v")).ok());
+  ASSERT_TRUE(p->Flush().ok());
+  auto c = Subscribed(*log, "g", {"t"});
+  EXPECT_EQ(c->KnownLag(TP("t", 0)), std::nullopt) << "not assigned before the first Poll";
+  auto got = PollNow(*c, 2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(c->KnownLag(TP("t", 0)), 3);
+  PollNow(*c);
+  EXPECT_EQ(c->KnownLag(TP("t", 0)), 0);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include <set>
 #include <thread>
 
+#include "tests/testing/copartition_listener.h"
 #include "tests/testing/mock_kafka.h"
 
 namespace topo::log {
@@ -559,6 +560,7 @@ TEST_F(KafkaLogTest, FencedProducerReportsAFatalErrorAndStaysUnusable) {
   ASSERT_FALSE(s.ok());
   EXPECT_FALSE(s.retryable()) << s.ToString();
   EXPECT_THAT(s.message(), HasSubstr("must not be used again"));
+  EXPECT_EQ(s.code(), StatusCode::kFenced) << "the runtime rejoins on kFenced";
   Status again = p.Send(Rec("fx.out", 0, "k", "v"));
   EXPECT_FALSE(again.ok());
   EXPECT_EQ(again.message(), s.message());
@@ -635,6 +637,52 @@ TEST_F(KafkaLogTest, IdempotentProducerSurvivesBrokerErrorsWithoutLossOrDuplicat
   for (const RawRecord& r : got) distinct.insert(*r.value);
   EXPECT_EQ(got.size(), static_cast<size_t>(kRecords));
   EXPECT_EQ(distinct.size(), static_cast<size_t>(kRecords));
+}
+
+// librdkafka has no custom assignors: only the first topic of a co-partitioned
+// group joins the group protocol, and the backend adds the other topics' same
+// partitions to every assignment and revocation.
+TEST_F(KafkaLogTest, CopartitionedTopicsMoveTogetherBetweenConsumers) {
+  ASSERT_TRUE(mock_.CreateTopic("cp.a", 4));
+  ASSERT_TRUE(mock_.CreateTopic("cp.b", 4));
+  auto log = Open();
+  ASSERT_NE(log, nullptr);
+  auto a = log->NewConsumer("g-cp", "a");
+  auto b = log->NewConsumer("g-cp", "b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  testing::CopartitionListener la("cp.a", "cp.b"), lb("cp.a", "cp.b");
+  ASSERT_TRUE((*a)->SubscribeCopartitioned({{"cp.a", "cp.b"}}, &la).ok());
+  std::vector<RawRecord> sink;
+  bool b_subscribed = false;
+  auto poll_until = [&](auto done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(40);
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      EXPECT_TRUE((*a)->Poll(50, 100, &sink).ok());
+      if (b_subscribed) {
+        EXPECT_TRUE((*b)->Poll(50, 100, &sink).ok());
+      }
+    }
+    return done();
+  };
+  ASSERT_TRUE(poll_until([&] { return la.owned.size() == 8; }));
+  ASSERT_TRUE((*b)->SubscribeCopartitioned({{"cp.a", "cp.b"}}, &lb).ok());
+  b_subscribed = true;
+  ASSERT_TRUE(poll_until([&] { return la.owned.size() == 4 && lb.owned.size() == 4; }))
+      << la.owned.size() << " + " << lb.owned.size();
+  EXPECT_EQ(la.Partitions("cp.a"), la.Partitions("cp.b"));
+  EXPECT_EQ(lb.Partitions("cp.a"), lb.Partitions("cp.b"));
+  // Records of the added topic arrive, from the group's committed position.
+  auto producer = log->NewProducer("");
+  ASSERT_TRUE(producer.ok());
+  int32_t p = *lb.Partitions("cp.b").begin();
+  ASSERT_TRUE((*producer)->Send(Rec("cp.b", p, "k", "v")).ok());
+  ASSERT_TRUE((*producer)->Flush().ok());
+  sink.clear();
+  ASSERT_TRUE(poll_until([&] { return !sink.empty(); }));
+  EXPECT_EQ(sink[0].topic, "cp.b");
+  ASSERT_TRUE((*b)->Close().ok());
+  b_subscribed = false;
+  ASSERT_TRUE(poll_until([&] { return la.owned.size() == 8; })) << la.owned.size();
 }
 
 }  // namespace

@@ -97,6 +97,13 @@ class ApplicationTest : public ::testing::Test {
     return out;
   }
 
+  std::string Events() {
+    std::lock_guard<std::mutex> lock(events_mu_);
+    std::string all;
+    for (const auto& e : events_) all += e + "\n";
+    return all;
+  }
+
   std::filesystem::path dir_;
   std::unique_ptr<log::EmbeddedLog> log_;
   std::unique_ptr<log::Producer> producer_;
@@ -197,7 +204,9 @@ TEST_F(ApplicationTest, FencedThreadClosesItsTasksRejoinsAndLosesNothing) {
   auto usurper = log_->NewProducer("app-fixed-thread-0");
   ASSERT_TRUE(usurper.ok());
   for (int i = 200; i < 400; ++i) Produce("in", i % 2, std::to_string(i), i);
-  ASSERT_TRUE(Await([&] { return End("out", 0) + End("out", 1) == 400 && app_->Snapshot().rejoins > 0; }));
+  ASSERT_TRUE(Await([&] { return End("out", 0) + End("out", 1) == 400 && app_->Snapshot().rejoins > 0; }))
+      << app_->Wait().ToString() << "\n"
+      << Events();
   app_->RequestStop();
   ASSERT_TRUE(app_->Wait().ok());
   // Exactly once: every input once, nothing from the fenced transaction.
