@@ -64,6 +64,13 @@ TEST_F(HttpTest, MetricsCountRecordsInPrometheusFormat) {
   EXPECT_NE(m.find("topo_tasks 2\n"), std::string::npos) << m;
   EXPECT_NE(m.find("topo_node_records_in_total{node=\"up\"} 2\n"), std::string::npos) << m;
   EXPECT_NE(m.find("\ntopo_consumer_lag "), std::string::npos) << m;
+  EXPECT_NE(m.find("topo_topic_records_in_total{topic=\"in\"} 2\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("topo_topic_records_out_total{topic=\"out\"} 2\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("# TYPE topo_commit_latency_seconds summary\ntopo_commit_latency_seconds_sum "),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("\ntopo_process_rate "), std::string::npos) << m;
+  EXPECT_NE(m.find("\ntopo_paused_partitions 0\n"), std::string::npos) << m;
   Stop(&run);
 }
 
