@@ -3,6 +3,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 
 #include "engine/expr/time.h"
 #include "engine/runtime/partition_group.h"
@@ -19,15 +20,21 @@ constexpr int64_t kMaxTaskIdleMs = 1000;
 // The process rate is measured over windows of at least this length.
 constexpr int64_t kRateWindowMs = 5000;
 
-// "deal.events[0,1,2] escrow.commands[3]".
+// "deal.events[0-3,7] escrow.commands[3]".
 std::string Describe(const std::vector<log::TopicPartition>& tps) {
-  std::map<std::string, std::string> by_topic;
-  for (const auto& tp : tps) {
-    std::string& s = by_topic[tp.topic];
-    s += (s.empty() ? "" : ",") + std::to_string(tp.partition.value());
-  }
+  std::map<std::string, std::set<int32_t>> by_topic;
+  for (const auto& tp : tps) by_topic[tp.topic].insert(tp.partition.value());
   std::string out;
-  for (const auto& [topic, parts] : by_topic) out += (out.empty() ? "" : " ") + topic + "[" + parts + "]";
+  for (const auto& [topic, parts] : by_topic) {
+    std::string ranges;
+    for (auto it = parts.begin(); it != parts.end();) {
+      int32_t first = *it, last = *it;
+      while (++it != parts.end() && *it == last + 1) last = *it;
+      ranges += (ranges.empty() ? "" : ",") + std::to_string(first) +
+                (last > first ? "-" + std::to_string(last) : "");
+    }
+    out += (out.empty() ? "" : " ") + topic + "[" + ranges + "]";
+  }
   return out;
 }
 
