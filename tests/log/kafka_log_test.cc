@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -99,6 +100,17 @@ std::vector<RawRecord> PollUntil(Consumer& c, size_t want,
     EXPECT_TRUE(s.ok()) << s.ToString();
   }
   return out;
+}
+
+// Polls every consumer of a group in turn (each one's rebalance callbacks run
+// inside its Poll) until done() holds or 40 s passed.
+bool PollGroupUntil(const std::vector<Consumer*>& consumers, std::vector<RawRecord>* sink,
+                    const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(40);
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    for (Consumer* c : consumers) EXPECT_TRUE(c->Poll(50, 100, sink).ok());
+  }
+  return done();
 }
 
 class KafkaLogTest : public ::testing::Test {
@@ -438,15 +450,10 @@ TEST_F(KafkaLogTest, TwoConsumersSplitPartitionsAndOneTakesOver) {
   ASSERT_TRUE((*a)->Subscribe({"split"}, &ta).ok());
   std::vector<RawRecord> sink;
   bool b_subscribed = false;
-  auto poll_until = [&](auto done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(40);
-    while (!done() && std::chrono::steady_clock::now() < deadline) {
-      EXPECT_TRUE((*a)->Poll(50, 100, &sink).ok());
-      if (b_subscribed) {
-        EXPECT_TRUE((*b)->Poll(50, 100, &sink).ok());
-      }
-    }
-    return done();
+  auto poll_until = [&](const std::function<bool()>& done) {
+    return PollGroupUntil(
+        b_subscribed ? std::vector<Consumer*>{a->get(), b->get()} : std::vector<Consumer*>{a->get()}, &sink,
+        done);
   };
   ASSERT_TRUE(poll_until([&] { return ta.assigned.size() == 4; }));
   ASSERT_TRUE((*b)->Subscribe({"split"}, &tb).ok());
@@ -654,15 +661,10 @@ TEST_F(KafkaLogTest, CopartitionedTopicsMoveTogetherBetweenConsumers) {
   ASSERT_TRUE((*a)->SubscribeCopartitioned({{"cp.a", "cp.b"}}, &la).ok());
   std::vector<RawRecord> sink;
   bool b_subscribed = false;
-  auto poll_until = [&](auto done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(40);
-    while (!done() && std::chrono::steady_clock::now() < deadline) {
-      EXPECT_TRUE((*a)->Poll(50, 100, &sink).ok());
-      if (b_subscribed) {
-        EXPECT_TRUE((*b)->Poll(50, 100, &sink).ok());
-      }
-    }
-    return done();
+  auto poll_until = [&](const std::function<bool()>& done) {
+    return PollGroupUntil(
+        b_subscribed ? std::vector<Consumer*>{a->get(), b->get()} : std::vector<Consumer*>{a->get()}, &sink,
+        done);
   };
   ASSERT_TRUE(poll_until([&] { return la.owned.size() == 8; }));
   ASSERT_TRUE((*b)->SubscribeCopartitioned({{"cp.a", "cp.b"}}, &lb).ok());
