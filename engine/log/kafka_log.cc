@@ -200,9 +200,33 @@ class ClientBase {
         pinned = {{"enable.idempotence", "true"}, {"acks", "all"}, {"partitioner", "murmur2_random"}};
         break;
       case ClientKind::kConsumer:
+        // The prefetch depth. librdkafka stops fetching all of a consumer's
+        // partitions once its local queue (one queue for all of them) holds
+        // queued.min.messages records or queued.max.messages.kbytes of
+        // payload, and checks again only when its broker thread next wakes,
+        // up to 1 s later (librdkafka < 2.2 has no fetch.queue.backoff.ms;
+        // later ones default it to 1 s). librdkafka's 100,000 records are
+        // 0.2-0.5 s of one stream thread's work (~500k records/s on
+        // bench/kafka_compare.sh), so the consumer sat idle for the rest:
+        // 250,000 ~258-byte records mostly took 1.2-2.7 s (92k-210k/s; 0.45 s
+        // when the wake happened to come in time), and its debug log showed
+        // 0.83 s from "queued.min.messages exceeded" to the next fetch, the
+        // queue long empty. 500,000 records hold about 1 s of that work: then
+        // 0.4-0.85 s (at-least-once 450k-660k/s, exactly-once 290k-500k/s).
+        // Memory stays bounded by queued.max.messages.kbytes, set to
+        // librdkafka's own 64 MiB of payload, which binds first for records
+        // over ~134 bytes. A queued record also costs ~320 bytes besides its
+        // payload (250,000 ~258-byte records queued: 141 MB RSS), so one
+        // consumer's queue stays under ~230 MB. A stream much longer than the
+        // queue still gets about one queue per wake (16 MiB: 130k/s, 32 MiB:
+        // 240k/s measured), so at least ~260,000 such records/s at 64 MiB. -X
+        // overrides both (smaller for less memory; fetch.queue.backoff.ms on
+        // librdkafka >= 2.2 shortens the wait instead).
         defaults = {{"auto.offset.reset", "earliest"},
                     {"partition.assignment.strategy", "cooperative-sticky"},
-                    {"enable.partition.eof", "false"}};
+                    {"enable.partition.eof", "false"},
+                    {"queued.min.messages", "500000"},
+                    {"queued.max.messages.kbytes", "65536"}};
         pinned = {{"enable.auto.commit", "false"},
                   {"enable.auto.offset.store", "false"},
                   {"isolation.level", "read_committed"}};
