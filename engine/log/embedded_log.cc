@@ -7,6 +7,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
+#include <rocksdb/write_buffer_manager.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -974,7 +975,10 @@ Status EmbeddedLogImpl::OpenImpl(const EmbeddedLogOptions& options) {
   // Bounds the WAL: past this, the column families holding it back are flushed.
   db_options.max_total_wal_size = 4 * options.write_buffer_bytes;
 
-  cache_ = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // See EmbeddedLogOptions::memory_bytes: memtables are charged to the cache.
+  cache_ = rocksdb::NewLRUCache(options.memory_bytes);
+  db_options.write_buffer_manager =
+      std::make_shared<rocksdb::WriteBufferManager>(options.write_buffer_bytes, cache_);
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache_;
   table.block_size = 16 * 1024;
