@@ -305,6 +305,11 @@ class EmbeddedLogImpl final : public EmbeddedLog {
   }
   void RecomputeAssignmentLocked(Group& g);
   Status Retain(PartitionState* part, int64_t threshold_ms);
+  Status RetainBytes(PartitionState* part, int64_t max_bytes);
+  // Deletes the partition's records below `cut` and makes it the begin offset.
+  Status DeleteHead(PartitionState* part, int64_t cut);
+  // On-disk size of the partition's records in [from, end), memtables included.
+  uint64_t ApproximateBytes(const PartitionState& part, int64_t from, int64_t end);
   Status Compact(PartitionState* part, int64_t tombstone_threshold_ms);
 
   std::string dir_;
@@ -1255,6 +1260,20 @@ void EmbeddedLogImpl::RecomputeAssignmentLocked(Group& g) {
   }
 }
 
+// A numeric topic setting from `extra` (Kafka's name), or `fallback` when absent.
+static Result<int64_t> ExtraNumber(const TopicConfig& config, const std::string& name, int64_t fallback,
+                                   int64_t min) {
+  auto i = config.extra.find(name);
+  if (i == config.extra.end()) return fallback;
+  char* endp = nullptr;
+  int64_t v = std::strtoll(i->second.c_str(), &endp, 10);
+  if (endp == i->second.c_str() || *endp != '\0' || v < min) {
+    return Status::Invalid("topic '" + config.name + "': " + name +
+                           " must be a number >= " + std::to_string(min) + ", not '" + i->second + "'");
+  }
+  return v;
+}
+
 Status EmbeddedLogImpl::Maintain(int64_t now_ms) {
   std::lock_guard<std::mutex> ml(maintain_mu_);
   struct Work {
@@ -1265,21 +1284,19 @@ Status EmbeddedLogImpl::Maintain(int64_t now_ms) {
   {
     std::lock_guard<std::mutex> l(state_mu_);
     for (auto& [name, t] : topics_) {
-      if (t->config.retention_ms >= 0 || t->config.compact) work.push_back({t->config, t.get()});
+      if (t->config.retention_ms >= 0 || t->config.compact || t->config.extra.count("retention.bytes")) {
+        work.push_back({t->config, t.get()});
+      }
     }
   }
   for (const Work& w : work) {
-    int64_t delete_retention_ms = kDefaultDeleteRetentionMs;
-    if (auto i = w.config.extra.find("delete.retention.ms"); i != w.config.extra.end()) {
-      char* endp = nullptr;
-      delete_retention_ms = std::strtoll(i->second.c_str(), &endp, 10);
-      if (endp == i->second.c_str() || *endp != '\0' || delete_retention_ms < 0) {
-        return Status::Invalid("topic '" + w.config.name +
-                               "': delete.retention.ms must be a number of ms, not '" + i->second + "'");
-      }
-    }
+    ASSIGN_OR_RETURN(int64_t delete_retention_ms,
+                     ExtraNumber(w.config, "delete.retention.ms", kDefaultDeleteRetentionMs, 0));
+    ASSIGN_OR_RETURN(int64_t retention_bytes,
+                     ExtraNumber(w.config, "retention.bytes", -1, -1));  // -1: no limit
     for (auto& part : w.topic->parts) {
       if (w.config.retention_ms >= 0) RETURN_IF_ERROR(Retain(part.get(), now_ms - w.config.retention_ms));
+      if (retention_bytes >= 0) RETURN_IF_ERROR(RetainBytes(part.get(), retention_bytes));
       if (w.config.compact) RETURN_IF_ERROR(Compact(part.get(), now_ms - delete_retention_ms));
     }
   }
@@ -1314,6 +1331,46 @@ Status EmbeddedLogImpl::Retain(PartitionState* part, int64_t threshold_ms) {
   }
   if (!it->status().ok()) return FromRocks(it->status(), "retention of " + part->tp.ToString());
   if (reached_end) cut = end;  // everything below end expired (or was compacted away)
+  return DeleteHead(part, cut);
+}
+
+uint64_t EmbeddedLogImpl::ApproximateBytes(const PartitionState& part, int64_t from, int64_t end) {
+  std::string start = part.prefix, limit = part.prefix;
+  PutBE64(&start, static_cast<uint64_t>(from));
+  PutBE64(&limit, static_cast<uint64_t>(end));
+  rocksdb::Range range(start, limit);
+  rocksdb::SizeApproximationOptions o;
+  o.include_memtables = true;
+  o.include_files = true;
+  uint64_t size = 0;
+  if (!db_->GetApproximateSizes(o, cf_records_, &range, 1, &size).ok()) return 0;
+  return size;
+}
+
+// Like Kafka, which deletes whole old segments while the rest still holds at
+// least retention.bytes: keeps the shortest tail of the partition whose size
+// is at least max_bytes (binary search over offsets on RocksDB's size
+// estimate, which is exact to a data block for flushed records).
+Status EmbeddedLogImpl::RetainBytes(PartitionState* part, int64_t max_bytes) {
+  int64_t begin = part->begin.load();
+  int64_t end = part->end.load(std::memory_order_acquire);
+  const uint64_t keep = static_cast<uint64_t>(max_bytes);
+  if (begin >= end || ApproximateBytes(*part, begin, end) <= keep) return Status::Ok();
+  int64_t lo = begin, hi = end;  // invariant: size of [lo, end) > keep, size of [hi, end) <= keep
+  while (hi - lo > 1) {
+    int64_t mid = lo + (hi - lo) / 2;
+    if (ApproximateBytes(*part, mid, end) > keep) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  // [lo, end) is the shortest tail larger than keep; never delete the last record.
+  return DeleteHead(part, std::min(lo, end - 1));
+}
+
+Status EmbeddedLogImpl::DeleteHead(PartitionState* part, int64_t cut) {
+  int64_t begin = part->begin.load();
   if (cut <= begin) return Status::Ok();
   std::string from = part->prefix, to = part->prefix;
   PutBE64(&from, static_cast<uint64_t>(begin));

@@ -66,8 +66,12 @@
 //
 // Compaction holds the keys written since its last pass in memory, and each
 // pass with new records reads the whole partition (Kafka's cleaner does the
-// same, segment by segment). Size-based retention (retention.bytes) is not
-// implemented.
+// same, segment by segment). Size retention, for topics with `retention.bytes`
+// in `extra` (Kafka's name, bytes per partition; -1 or absent: no limit), keeps
+// the shortest newest part of each partition whose size on disk (RocksDB's
+// estimate: compressed, exact to a 16 KiB block once flushed) is at least
+// retention.bytes, and deletes the rest from the head, as Kafka deletes whole old
+// segments while the rest still holds retention.bytes. The last record stays.
 //
 // Lifetimes: a consumer must Subscribe before it Polls, and the group id must
 // not be empty. The EmbeddedLog must outlive its consumers and producers (it
