@@ -57,7 +57,7 @@ void Json(httplib::Response& res, int status, const std::string& body) {
 
 }  // namespace
 
-std::string MetricsText(const runtime::Application& app, const runtime::AppSnapshot& snap) {
+std::string MetricsText(const runtime::AppSnapshot& snap) {
   std::string out;
   Metric(&out, "topo_records_in_total", "counter", "Input records read from source topics.", snap.records_in);
   Metric(&out, "topo_records_out_total", "counter", "Records written to sink topics.", snap.records_out);
@@ -105,18 +105,17 @@ std::string MetricsText(const runtime::Application& app, const runtime::AppSnaps
   Family(&out, "topo_node_errors_total", "Records whose processing failed per node.", "node", node_errors);
   uint64_t total_lag = 0;
   std::string per_partition;
-  for (const auto& [tp, lag] : app.Lag(snap)) {
+  for (const auto& [tp, lag] : snap.lag) {
     total_lag += lag;
     per_partition += "topo_consumer_partition_lag{topic=\"" + LabelValue(tp.topic) + "\",partition=\"" +
                      std::to_string(tp.partition.value()) + "\"} " + std::to_string(lag) + "\n";
   }
   out +=
-      "# HELP topo_consumer_partition_lag Records of an input partition not yet committed as processed.\n"
+      "# HELP topo_consumer_partition_lag Records of an input partition not yet processed.\n"
       "# TYPE topo_consumer_partition_lag gauge\n" +
       per_partition;
   Metric(&out, "topo_consumer_lag", "gauge",
-         "Total records of the input partitions this instance processes not yet committed as processed.",
-         total_lag);
+         "Records of the input partitions this instance owns not yet processed.", total_lag);
   return out;
 }
 
@@ -141,6 +140,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
   s->server_->set_keep_alive_timeout(1);  // bounds how long Stop() waits for idle connections
+  s->server_->new_task_queue = [] { return new httplib::ThreadPool(kMaxConsumeStreams + 8); };
   s->Route();
   const std::string where = options.bind + ":" + std::to_string(options.port);
   try {
@@ -197,7 +197,7 @@ void HttpServer::Route() {
   });
 
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(MetricsText(*app_, app_->Snapshot()), "text/plain; version=0.0.4; charset=utf-8");
+    res.set_content(MetricsText(app_->Snapshot()), "text/plain; version=0.0.4; charset=utf-8");
   });
 
   static const char* kRecords = R"(/topics/([A-Za-z0-9._-]+)/records)";
@@ -225,9 +225,16 @@ void HttpServer::Route() {
     }
     if (auto n = log_->PartitionCount(topic); !n.ok())
       return Json(res, 400, "{\"error\":" + JsonString(n.status().message()) + "}");
+    if (streams_.fetch_add(1) >= kMaxConsumeStreams) {
+      streams_.fetch_sub(1);
+      return Json(res, 503,
+                  "{\"error\":\"" + std::to_string(kMaxConsumeStreams) +
+                      " consume streams are open; close one or pass max/timeout_ms so streams end\"}");
+    }
     o.group = "topo-consume-http-" + std::to_string(getpid()) + "-" + std::to_string(++consumers_);
     res.set_chunked_content_provider(
-        "application/x-ndjson", [this, topic, o](size_t, httplib::DataSink& sink) {
+        "application/x-ndjson",
+        [this, topic, o](size_t, httplib::DataSink& sink) {
           Status st = ConsumeLines(
               *log_, topic, o,
               [&](const std::string& line) {
@@ -243,7 +250,8 @@ void HttpServer::Route() {
           }
           sink.done();
           return true;
-        });
+        },
+        [this](bool) { streams_.fetch_sub(1); });
   });
 }
 

@@ -12,7 +12,11 @@
 //                                 JSON lines as `topo consume` prints them, read by
 //                                 a private consumer group, streamed (chunked) until
 //                                 max records or T ms without one; an unknown topic
-//                                 is 400 before anything is streamed.
+//                                 is 400 before anything is streamed. At most
+//                                 kMaxConsumeStreams at once (503 beyond), so an
+//                                 idle or abandoned stream (noticed only when a
+//                                 record is written) never leaves /health and
+//                                 /metrics without a worker.
 //
 // The Application knows nothing of HTTP: the server only reads Snapshot() and
 // uses the Log like any other client. Handlers run on the server's own
@@ -34,6 +38,10 @@ class Server;
 }
 
 namespace topo::cli {
+
+// Concurrent GET /topics/<topic>/records streams; the server has this many
+// workers plus 8 for everything else.
+inline constexpr int kMaxConsumeStreams = 16;
 
 struct HttpServerOptions {
   // Address to listen on. Default: "127.0.0.1" (loopback only)
@@ -65,10 +73,11 @@ class HttpServer {
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> consumers_{0};  // numbers the private consume groups
+  std::atomic<int> streams_{0};         // consume streams open now
   int port_ = 0;
 };
 
-// Prometheus text of a snapshot of `app` (lag asks the app's log for end offsets).
-std::string MetricsText(const runtime::Application& app, const runtime::AppSnapshot& snap);
+// Prometheus text of an application snapshot.
+std::string MetricsText(const runtime::AppSnapshot& snap);
 
 }  // namespace topo::cli

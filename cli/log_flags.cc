@@ -12,6 +12,10 @@ void LogFlags::AddTo(CLI::App* cmd) {
   cmd->add_option("--bootstrap-servers", bootstrap_servers,
                   "Kafka brokers host:port,... (selects the Kafka backend)");
   cmd->add_option("-X", properties, "librdkafka property key=value for every Kafka client (repeatable)");
+  cmd->add_option("--kafka-timeout", kafka_timeout_s,
+                  "Seconds to wait for the Kafka cluster (metadata, topic creation) before failing")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
 }
 
 Result<std::unique_ptr<log::Log>> LogFlags::Open() const {
@@ -23,6 +27,7 @@ Result<std::unique_ptr<log::Log>> LogFlags::Open() const {
   }
   log::KafkaLogOptions o;
   o.bootstrap_servers = bootstrap_servers;
+  o.admin_timeout_ms = static_cast<int>(kafka_timeout_s * 1000);
   for (const auto& kv : properties) {
     auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) return Status::Invalid("-X expects key=value, got '" + kv + "'");

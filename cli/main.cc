@@ -1,5 +1,6 @@
 // topo: the command-line entry point. One file per subcommand under cli/.
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 
 #include "cli/common.h"
@@ -18,6 +19,10 @@ const char* malloc_conf = "dirty_decay_ms:1000,muzzy_decay_ms:0";
 #endif
 
 int main(int argc, char** argv) {
+  // A peer that hangs up (an HTTP consume client, a broker) must be an EPIPE
+  // error on that socket, not a signal that kills the whole run. (httplib's
+  // server sets this too, but only when --http-port serves.)
+  std::signal(SIGPIPE, SIG_IGN);
   topo::operators::RegisterBuiltinOperators();
   CLI::App app{"topo: declarative stream topologies in Jsonnet, run like Kafka Streams"};
   app.require_subcommand(1);

@@ -86,6 +86,13 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       *exit_code = c.exit_code;
       return;
     }
+    if (args->http_port < -1 || args->http_port > 65535)
+      return fail(kExitUsage, "--http-port must be -1..65535");
+    if (!args->log.bootstrap_servers.empty()) {
+      std::printf("topo run: connecting to Kafka at %s (waiting up to %g s)\n",
+                  args->log.bootstrap_servers.c_str(), args->log.kafka_timeout_s);
+      std::fflush(stdout);
+    }
     auto log = args->log.Open();
     if (!log.ok()) return fail(kExitFailure, log.status().message());
     const bool tty = isatty(fileno(stdout));
@@ -126,7 +133,6 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     std::unique_ptr<HttpServer> http;
     const bool embedded = args->log.bootstrap_servers.empty();
     if (args->http_port >= 0) {
-      if (args->http_port > 65535) return fail(kExitUsage, "--http-port must be -1..65535");
       HttpServerOptions ho;
       ho.bind = args->http_bind;
       ho.port = args->http_port;
@@ -170,7 +176,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       double dt = std::chrono::duration<double>(now - last_status).count();
       if (args->status_interval_s > 0 && dt >= args->status_interval_s) {
         int64_t lag = 0;
-        for (const auto& [tp, n] : (*app)->Lag(snap)) lag += n;
+        for (const auto& [tp, n] : snap.lag) lag += n;
         std::string line =
             "records in " + std::to_string(snap.records_in) + " (" + Rate(snap.records_in - last_in, dt) +
             ")  out " + std::to_string(snap.records_out) + " (" + Rate(snap.records_out - last_out, dt) +

@@ -373,8 +373,16 @@ class KafkaConsumer final : public Consumer, public ClientBase {
       return Status::FailedPrecondition("Poll before Subscribe (group " + Quoted(group_) + ")");
     if (!pending_error_.ok()) return std::exchange(pending_error_, Status::Ok());
     const auto deadline = SteadyClock::now() + std::chrono::milliseconds(std::max(0, timeout_ms));
+    // A rebalance inside this Poll removes the revoked partitions' records from
+    // `out` (see OnRebalance), so the count is out's growth.
+    polling_out_ = out;
+    polling_first_ = out->size();
+    struct StopDropping {
+      std::vector<RawRecord>** p;
+      ~StopDropping() { *p = nullptr; }
+    } stop_dropping{&polling_out_};
     size_t got = 0;
-    while (got < max_records) {
+    while ((got = out->size() - polling_first_) < max_records) {
       // Wait only while nothing was read; then take what is already there.
       const int wait = got == 0 ? RemainingMs(deadline) : 0;
       rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, wait);
@@ -393,8 +401,8 @@ class KafkaConsumer final : public Consumer, public ClientBase {
       }
       out->push_back(ToRawRecord(m));
       rd_kafka_message_destroy(m);
-      ++got;
     }
+    got = out->size() - polling_first_;
     // A fatal error (e.g. a static member fenced) reaches the error callback,
     // not the message stream: look for it here, or Poll would go on silently.
     char fatal[512];
@@ -566,6 +574,22 @@ class KafkaConsumer final : public Consumer, public ClientBase {
     return r;
   }
 
+  // Records the current Poll already took from partitions now revoked: they
+  // belong to the next owner, which reads them from the committed offset; the
+  // caller must never see records of a partition it no longer owns. (librdkafka
+  // serves a rebalance ahead of queued records, so this happens only when the
+  // rebalance arrives while Poll is already collecting.)
+  void DropPolled(const std::vector<TopicPartition>& revoked) {
+    if (polling_out_ == nullptr) return;
+    std::set<TopicPartition> gone(revoked.begin(), revoked.end());
+    auto first = polling_out_->begin() + static_cast<std::ptrdiff_t>(polling_first_);
+    polling_out_->erase(std::remove_if(first, polling_out_->end(),
+                                       [&](const RawRecord& r) {
+                                         return gone.count(TopicPartition{r.topic, r.partition}) > 0;
+                                       }),
+                        polling_out_->end());
+  }
+
   static void OnRebalanceCb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
                             void* opaque) {
     static_cast<KafkaConsumer*>(static_cast<ClientBase*>(opaque))->OnRebalance(err, parts);
@@ -612,6 +636,7 @@ class KafkaConsumer final : public Consumer, public ClientBase {
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
       // Lost partitions (session timeout) come here too; the owner's commit then
       // fails, which is what it must learn.
+      DropPolled(tps);
       if (listener_ != nullptr) listener_->OnRevoked(tps);
       if (cooperative) {
         ErrorPtr error(rd_kafka_incremental_unassign(rk_, parts));
@@ -638,6 +663,9 @@ class KafkaConsumer final : public Consumer, public ClientBase {
   bool closed_ = false;
   bool subscribed_ = false;
   Status pending_error_;
+  // While Poll runs: its output and where this Poll's records begin in it.
+  std::vector<RawRecord>* polling_out_ = nullptr;
+  size_t polling_first_ = 0;
   // While OnAssigned runs: the partitions being assigned and what the listener
   // asked for them.
   std::set<TopicPartition> assigning_;

@@ -69,7 +69,9 @@ class Consumer {
     return SubscribeCopartitioned(each, listener);
   }
   // Appends up to `max_records` records to *out, waiting at most timeout_ms when
-  // none is ready. Records of one partition come in offset order.
+  // none is ready. Records of one partition come in offset order. Every record
+  // returned is of a partition assigned when Poll returns (a rebalance inside
+  // Poll takes back what it had read of the revoked partitions).
   virtual Status Poll(int timeout_ms, size_t max_records, std::vector<RawRecord>* out) = 0;
   // Paused partitions return no records from Poll until resumed; records
   // already returned stay with the caller (back-pressure).

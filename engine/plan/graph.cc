@@ -1,10 +1,12 @@
 #include "engine/plan/graph.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <deque>
 #include <set>
 
 #include "engine/base/suggest.h"
+#include "engine/expr/time.h"
 
 namespace topo::plan {
 
@@ -62,6 +64,22 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
     }
     return true;
   };
+
+  for (const auto& [name, decl] : t.topics()) {
+    if (!decl.retention().empty() && decl.retention() != "-1" && !expr::ParseDuration(decl.retention()).ok())
+      error("", "topic '" + name + "': retention '" + decl.retention() +
+                    "' is not a duration such as '7d', '12h' or '1h30m' ('-1': keep forever)");
+    for (const char* key : {"retention.bytes", "retention.ms", "delete.retention.ms", "segment.bytes"}) {
+      auto it = decl.config().find(key);
+      if (it == decl.config().end()) continue;
+      const std::string& v = it->second;
+      char* end = nullptr;
+      const long long n = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n < -1)
+        error("", "topic '" + name + "': config " + key +
+                      " must be a whole number (bytes or ms; -1: no limit), not '" + v + "'");
+    }
+  }
 
   Graph g;
   if (t.nodes().empty()) error("", "topology '" + t.name() + "' has no nodes");

@@ -19,6 +19,20 @@ constexpr int kPollTimeoutMs = 100;
 constexpr int64_t kMaxTaskIdleMs = 1000;
 // The process rate is measured over windows of at least this length.
 constexpr int64_t kRateWindowMs = 5000;
+// How often a stream thread updates the consumer lag it reports.
+constexpr int64_t kLagRefreshMs = 250;
+// A thread that keeps failing right after rejoining stops instead: this many
+// rejoins in a row without a successful commit between them.
+constexpr int kMaxRejoinsWithoutCommit = 5;
+
+// Errors a thread recovers from by closing its tasks without committing and
+// rejoining with a new consumer and producer (processing resumes from the
+// committed offsets): fenced, and the log's I/O errors — an aborted
+// transaction (retryable), a producer that failed for good, a lost delivery
+// under at_least_once, a commit refused during a rebalance.
+bool RecoverByRejoining(const Status& s) {
+  return s.code() == StatusCode::kFenced || s.code() == StatusCode::kIoError;
+}
 
 // "deal.events[0-3,7] escrow.commands[3]".
 std::string Describe(const std::vector<log::TopicPartition>& tps) {
@@ -117,7 +131,7 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
       if (it == tasks_.end()) continue;
       if (auto* q = it->second.inputs.Find(tp); q && q->paused) paused_.fetch_sub(1);
       if (it->second.inputs.Remove(tp)) RetireTask(it);
-      committed_.erase(tp);
+      lag_.erase(tp);
     }
     last_queue_ = nullptr;
     app_.Event("thread " + std::to_string(index_) + ": revoked " + Describe(removed) + " (" +
@@ -140,7 +154,7 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
     for (const auto& [topic, n] : topic_in_) s->topic_in[topic] += n.Get();
     for (const auto& [topic, n] : topic_out_) s->topic_out[topic] += n.Get();
     for (const auto& [id, m] : retired_nodes_) (*nodes)[id] += m;
-    for (const auto& [tp, offset] : committed_) s->positions[tp] = offset;
+    for (const auto& [tp, n] : lag_) s->lag[tp] = n;
     for (const auto& [k, entry] : tasks_)
       for (const auto& r : entry.task->nodes()) (*nodes)[r->node().id] += r->metrics();
   }
@@ -170,7 +184,10 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
         st = Commit();
         last_commit = clock_.NowMs();
       }
-      if (st.code() == StatusCode::kFenced) st = Rejoin(st);
+      if (RecoverByRejoining(st) && rejoins_without_commit_ < kMaxRejoinsWithoutCommit) {
+        ++rejoins_without_commit_;
+        st = Rejoin(st);
+      }
       if (!st.ok()) break;
     }
     if (st.ok()) {
@@ -218,7 +235,25 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
       *more = *more || task_more;
     }
     if (!resume.empty()) RETURN_IF_ERROR(consumer_->Resume(resume));
+    if (const int64_t now = clock_.NowMs(); now - lag_refreshed_ms_ >= kLagRefreshMs) {
+      RefreshLag();
+      lag_refreshed_ms_ = now;
+    }
     return Status::Ok();
+  }
+
+  // Per input partition: records buffered here plus those the consumer knows
+  // are on the log beyond what it fetched (no request: cached by the consumer).
+  void RefreshLag() {
+    std::map<log::TopicPartition, int64_t> lag;
+    for (auto& [key, entry] : tasks_) {
+      for (const auto& q : entry.inputs.queues()) {
+        if (auto known = consumer_->KnownLag(q.tp))
+          lag[q.tp] = *known + static_cast<int64_t>(q.records.size());
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    lag_ = std::move(lag);
   }
 
   // Processes up to max_poll_records of one task's buffered records, earliest
@@ -281,19 +316,19 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
       if (!offsets.empty()) RETURN_IF_ERROR(consumer_->CommitOffsets(offsets));
     }
     uncommitted_ = 0;
+    rejoins_without_commit_ = 0;
     const int64_t us = MonotonicUs() - start_us;
     commit_latency_us_.Add(us);
     last_commit_latency_us_.store(us);
     ++commits_;
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [tp, offset] : offsets) committed_[tp] = offset;
     return Status::Ok();
   }
 
-  // Fenced: another instance owns this thread's work now. Closes every task
-  // without committing, leaves the group and joins it again with a new
-  // consumer and producer; the tasks come back (here or elsewhere) from the
-  // committed offsets, so nothing is lost or written twice.
+  // Fenced (another instance owns this thread's work now) or another
+  // RecoverByRejoining error: closes every task without committing, leaves the
+  // group and joins it again with a new consumer and producer; the tasks come
+  // back (here or elsewhere) from the committed offsets, so nothing is lost or
+  // (exactly_once) written twice.
   Status Rejoin(const Status& cause) {
     app_.Event("thread " + std::to_string(index_) + ": " + cause.message() + "; closing " +
                std::to_string(tasks_.size()) + " task(s) without committing and rejoining the group");
@@ -305,7 +340,7 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
     {
       std::lock_guard<std::mutex> lock(mu_);
       while (!tasks_.empty()) RetireTask(tasks_.begin());
-      committed_.clear();
+      lag_.clear();
       paused_.store(0);
     }
     last_queue_ = nullptr;
@@ -348,13 +383,15 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
   std::vector<RawRecord> batch_;
   PartitionGroup::Queue* last_queue_ = nullptr;  // QueueOf's cache
   uint64_t uncommitted_ = 0;
+  int rejoins_without_commit_ = 0;
+  int64_t lag_refreshed_ms_ = 0;
   uint64_t round_ = 0;  // poll-process cycles (PartitionGroup::Ready's memo key)
 
   // Guards the maps below (not the counters) against Snapshot().
   mutable std::mutex mu_;
   TaskMap tasks_;
   std::map<std::string, NodeMetrics> retired_nodes_;  // counters of closed tasks, by node id
-  log::OffsetMap committed_;                          // positions as of the last commit
+  std::map<log::TopicPartition, int64_t> lag_;        // see AppSnapshot::lag; RefreshLag
   std::map<std::string, Counter> topic_in_, topic_out_;
   std::string out_topic_;  // Send's cache
   Counter* out_counter_ = nullptr;
@@ -460,15 +497,6 @@ Status Application::Wait() {
     maintenance_.join();
   }
   return first;
-}
-
-std::map<log::TopicPartition, int64_t> Application::Lag(const AppSnapshot& snap) const {
-  std::map<log::TopicPartition, int64_t> lag;
-  for (const auto& [tp, position] : snap.positions) {
-    auto end = log_->EndOffset(tp);
-    if (end.ok()) lag[tp] = std::max<int64_t>(0, end->value() - position.value());
-  }
-  return lag;
 }
 
 AppSnapshot Application::Snapshot() const {

@@ -16,9 +16,12 @@
 // A task error under the `fail` policy aborts the open transaction (nothing of
 // the failing batch becomes visible) and stops the application with the error,
 // which names the node and the input's topic/partition/offset.
-// A fenced producer or consumer (another instance took the work over) closes
-// the thread's tasks without committing, and the thread rejoins the group with
-// a new consumer and producer; processing resumes from the committed offsets.
+// A fenced producer or consumer (another instance took the work over), or an
+// I/O error of the log (an aborted transaction, a failed producer, a lost
+// delivery, a refused commit), closes the thread's tasks without committing,
+// and the thread rejoins the group with a new consumer and producer;
+// processing resumes from the committed offsets. Five rejoins in a row with no
+// successful commit between them stop the application with the last error.
 //
 // Retention and compaction of a backend that needs it (embedded) run on a
 // maintenance thread every maintenance_interval_ms.
@@ -78,7 +81,7 @@ struct AppSnapshot {
   uint64_t commits = 0;
   uint64_t commit_latency_us_sum = 0;  // over all commits (Prometheus summary: _sum / commits)
   uint64_t last_commit_latency_us = 0;
-  uint64_t rejoins = 0;     // times a fenced thread closed its tasks and rejoined
+  uint64_t rejoins = 0;     // times a thread closed its tasks and rejoined (fenced, log I/O error)
   double process_rate = 0;  // input records/s over the last ~5 s
   int tasks = 0;
   int paused_partitions = 0;  // back-pressure: buffers full now
@@ -91,9 +94,10 @@ struct AppSnapshot {
   std::map<std::string, uint64_t> topic_in, topic_out;
   // Per node id: received, failed, ... (tasks that moved away keep counting).
   std::map<std::string, NodeMetrics> nodes;
-  // Per input partition this instance processed: the position of the next
-  // record to read, as of the last commit (for consumer lag: EndOffset - it).
-  log::OffsetMap positions;
+  // Consumer lag per input partition this instance owns: records on the log
+  // not yet processed (buffered, or beyond what the consumer fetched, as far
+  // as it knows without asking the broker). Updated 4 times a second.
+  std::map<log::TopicPartition, int64_t> lag;
 };
 
 class Application {
@@ -114,10 +118,6 @@ class Application {
   // Waits for every thread; returns the first thread's fatal error, if any.
   Status Wait();
   AppSnapshot Snapshot() const;
-  // Consumer lag per input partition of snap.positions: records on the log not
-  // yet committed as processed. Asks the log for end offsets (Kafka: a request
-  // per partition), so call it at status/scrape pace, not per record.
-  std::map<log::TopicPartition, int64_t> Lag(const AppSnapshot& snap) const;
   bool exactly_once() const { return exactly_once_; }
   const std::string& application_id() const { return options_.application_id; }
 

@@ -7,9 +7,12 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
+#include "cli/http_server.h"
 #include "tests/integration/runner_fixture.h"
 #include "tests/integration/topo_process.h"
 
@@ -103,6 +106,68 @@ TEST_F(HttpTest, ProduceAndConsumeGoThroughTheRunningInstance) {
   EXPECT_NE(bad.output().find("no-such-topic"), std::string::npos) << bad.output();
   EXPECT_NE(bad.output().find("held by `topo run` pid " + std::to_string(run.pid())), std::string::npos)
       << bad.output();
+  Stop(&run);
+}
+
+// Consume streams that stay open (no max, no timeout) are capped, so /health
+// keeps answering; a client that hangs up frees its slot at the stream's next
+// write, and the run goes on.
+TEST_F(HttpTest, OpenConsumeStreamsAreCappedAndClientsHangingUpFreeTheirSlots) {
+  const int port = 17074;
+  testing::TopoProcess run;
+  StartRunning(&run, port);
+  std::vector<int> streams;
+  for (int i = 0; i < cli::kMaxConsumeStreams; ++i) {
+    int sock = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(sock, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << std::strerror(errno);
+    const std::string req = "GET /topics/out/records?from_beginning=1 HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(send(sock, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
+    // The stream is open once both existing records came back.
+    std::string got;
+    char buf[4096];
+    while (got.find("\"k1\"") == std::string::npos || got.find("\"k2\"") == std::string::npos) {
+      ssize_t n = recv(sock, buf, sizeof buf, 0);
+      ASSERT_GT(n, 0) << got;
+      got.append(buf, n);
+    }
+    streams.push_back(sock);
+  }
+  httplib::Client cli("127.0.0.1", port);
+  auto health = cli.Get("/health");
+  ASSERT_TRUE(health) << httplib::to_string(health.error());
+  EXPECT_EQ(health->status, 200) << health->body;
+  auto refused = cli.Get("/topics/out/records?from_beginning=1&max=1");
+  ASSERT_TRUE(refused) << httplib::to_string(refused.error());
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_NE(refused->body.find("16 consume streams are open"), std::string::npos) << refused->body;
+
+  for (int sock : streams) close(sock);
+  // New outputs make every stream write to its closed socket.
+  auto produced = cli.Post("/topics/in/records",
+                           R"({"key":"k3","value":{"id":"k3","a":8,"b":4}})"
+                           "\n"
+                           R"({"key":"k4","value":{"id":"k4","a":7,"b":7}})"
+                           "\n",
+                           "application/x-ndjson");
+  ASSERT_TRUE(produced) << httplib::to_string(produced.error());
+  ASSERT_TRUE(run.AwaitOutput("records in 4 ")) << run.output();
+  // Each stream ends when its write fails; a new one is served once one did.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  int status = 0;
+  std::string body;
+  do {
+    auto fresh = cli.Get("/topics/out/records?from_beginning=1&max=4&timeout_ms=5000");
+    ASSERT_TRUE(fresh) << httplib::to_string(fresh.error()) << "\n" << run.output();
+    status = fresh->status;
+    body = fresh->body;
+  } while (status == 503 && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(status, 200) << body;
+  EXPECT_NE(body.find("\"k4\""), std::string::npos) << body;
   Stop(&run);
 }
 

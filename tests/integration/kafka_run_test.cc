@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "engine/log/kafka_log.h"
 #include "engine/serde/codec.h"
@@ -164,6 +165,49 @@ TEST_F(KafkaRunTest, FencedProducerClosesTasksAndRejoinsWithoutLoss) {
   EXPECT_EQ(ids.size(), 2000u) << run.output();
   run.Signal(SIGTERM);
   EXPECT_EQ(WEXITSTATUS(run.Wait()), 0) << run.output();
+}
+
+// A transaction the broker aborts (here: its offsets refused once) is not the
+// end of the run: the thread rejoins and reprocesses from the committed offsets.
+TEST_F(KafkaRunTest, AbortedTransactionIsReprocessedWithoutLoss) {
+  testing::TopoProcess run;
+  run.Start(RunArgs(""));
+  ASSERT_TRUE(run.AwaitOutput("tasks 8 ")) << run.output();
+  constexpr int16_t kTxnOffsetCommitApi = 28;
+  rd_kafka_mock_push_request_errors(mock_.get(), kTxnOffsetCommitApi, 1,
+                                    RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED);
+  ProduceOrders(0, 1000);
+  ASSERT_TRUE(run.AwaitOutput("the transaction was aborted")) << run.output();
+  ASSERT_TRUE(run.AwaitOutput("rejoining the group")) << run.output();
+  ProduceOrders(1000, 2000);
+  auto ids = ReadRouted(2000);
+  EXPECT_EQ(ids.size(), 2000u) << run.output();
+  run.Signal(SIGTERM);
+  EXPECT_EQ(WEXITSTATUS(run.Wait()), 0) << run.output();
+}
+
+// Records keep arriving while a second instance joins and leaves again: the
+// partitions that move mid-poll are processed by their new owner, and neither
+// instance stops with an error.
+TEST_F(KafkaRunTest, RebalancesWhileRecordsFlowLoseNothing) {
+  constexpr int kOrders = 6000;
+  testing::TopoProcess a, b;
+  a.Start(RunArgs(""));
+  ASSERT_TRUE(a.AwaitOutput("tasks 8 ")) << a.output();
+  std::thread feeder([&] {
+    for (int from = 0; from < kOrders; from += 100) ProduceOrders(from, from + 100);
+  });
+  b.Start(RunArgs(""));
+  const bool joined = b.AwaitOutput("tasks 4 ");
+  b.Signal(SIGTERM);
+  const int b_exit = WEXITSTATUS(b.Wait());
+  feeder.join();
+  ASSERT_TRUE(joined) << b.output();
+  EXPECT_EQ(b_exit, 0) << b.output();
+  auto ids = ReadRouted(kOrders);
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kOrders)) << "a: " << a.output() << "\nb: " << b.output();
+  a.Signal(SIGTERM);
+  EXPECT_EQ(WEXITSTATUS(a.Wait()), 0) << a.output();
 }
 
 TEST_F(KafkaRunTest, PartitionCountMismatchIsAnErrorNamingBoth) {

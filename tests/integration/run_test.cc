@@ -2,6 +2,7 @@
 // produce/consume round trip, a record that fails the run names its position.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -26,6 +27,15 @@ class RunTest : public testing::RunnerFixture {
 };
 
 TEST_F(RunTest, SigintCommitsAndExitsZeroAndOutputsCanBeConsumed) {
+  // An hour between commits: only the commit at the graceful stop can save the work.
+  {
+    std::ifstream in(dir_ / "t.jsonnet");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string head = "topo.topology('runner', {";
+    ASSERT_NE(text.find(head), std::string::npos);
+    text.replace(text.find(head), head.size(), head + " config: { commit_interval_ms: 3600000 },");
+    std::ofstream(dir_ / "t.jsonnet") << text;
+  }
   testing::TopoProcess run;
   run.Start(Run({"--produce", "in=" + (dir_ / "in.jsonl").string(), "--status-interval", "0.05"}));
   ASSERT_TRUE(run.AwaitOutput("records in 2 ")) << run.output();
@@ -33,17 +43,21 @@ TEST_F(RunTest, SigintCommitsAndExitsZeroAndOutputsCanBeConsumed) {
   int st = run.Wait();
   ASSERT_TRUE(WIFEXITED(st)) << run.output();
   EXPECT_EQ(WEXITSTATUS(st), 0) << run.output();
-  EXPECT_NE(run.output().find("stopped: records in"), std::string::npos) << run.output();
+  EXPECT_NE(run.output().find("stopped: records in 2"), std::string::npos) << run.output();
 
   // What was processed before the stop is committed: a restart does not redo it,
+  testing::TopoProcess again;
+  again.Start(Run({"--exit-when-idle", "300"}));
+  ASSERT_EQ(WEXITSTATUS(again.Wait()), 0) << again.output();
+  EXPECT_NE(again.output().find("stopped: records in 0,"), std::string::npos) << again.output();
   // and a consumer sees each output once.
   testing::TopoProcess consume;
-  consume.Start({"consume", "out", "--data-dir", Data(), "--from-beginning", "--max", "2", "--timeout", "5"});
+  consume.Start({"consume", "out", "--data-dir", Data(), "--from-beginning", "--max", "3", "--timeout", "1"});
   ASSERT_EQ(WEXITSTATUS(consume.Wait()), 0) << consume.output();
-  EXPECT_NE(consume.output().find(R"("key":"k1","value":{"id":"k1","total":5})"), std::string::npos)
-      << consume.output();
-  EXPECT_NE(consume.output().find(R"("key":"k2","value":{"id":"k2","total":3})"), std::string::npos)
-      << consume.output();
+  const std::string out = consume.output();
+  EXPECT_NE(out.find(R"("key":"k1","value":{"id":"k1","total":5})"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("key":"k2","value":{"id":"k2","total":3})"), std::string::npos) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2) << out;
 }
 
 TEST_F(RunTest, ASecondInstanceOnTheSameDataDirIsRefused) {
@@ -108,6 +122,19 @@ TEST_F(RunTest, UnknownKafkaPropertyIsNamed) {
   int st = run.Wait();
   EXPECT_NE(WEXITSTATUS(st), 0);
   EXPECT_NE(run.output().find("no.such.property"), std::string::npos) << run.output();
+}
+
+TEST_F(RunTest, UnreachableBrokersAreAnErrorAfterKafkaTimeout) {
+  testing::TopoProcess run;
+  run.Start({"run", (dir_ / "t.jsonnet").string(), "--bootstrap-servers", "127.0.0.1:1", "--kafka-timeout",
+             "1", "--http-port", "-1"});
+  int st = run.Wait();
+  EXPECT_EQ(WEXITSTATUS(st), 1) << run.output();
+  // Said before the wait, so a user sees what it is waiting for.
+  EXPECT_NE(run.output().find("connecting to Kafka at 127.0.0.1:1 (waiting up to 1 s)"), std::string::npos)
+      << run.output();
+  EXPECT_NE(run.output().find("cannot reach the Kafka brokers at 127.0.0.1:1 within 1 s"), std::string::npos)
+      << run.output();
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -59,10 +60,12 @@ class TopoProcess {
     });
   }
 
-  // Blocks until the output contains `text` (true) or the process closed its output (false).
-  bool AwaitOutput(const std::string& text) {
+  // Blocks until the output contains `text` (true), or the process closed its
+  // output or `timeout` passed (false): a broken run fails the test instead of
+  // hanging it.
+  bool AwaitOutput(const std::string& text, std::chrono::seconds timeout = std::chrono::seconds(120)) {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return output_.find(text) != std::string::npos || closed_; });
+    cv_.wait_for(lock, timeout, [&] { return output_.find(text) != std::string::npos || closed_; });
     return output_.find(text) != std::string::npos;
   }
 

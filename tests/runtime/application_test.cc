@@ -151,6 +151,12 @@ TEST_F(ApplicationTest, TaskReadingTwoTopicsProcessesInTimestampOrderUnderBackPr
   EXPECT_EQ(snap.topic_in["a"], static_cast<uint64_t>(kA));
   EXPECT_EQ(snap.topic_in["b"], static_cast<uint64_t>(kB));
   EXPECT_EQ(snap.topic_out["out"], static_cast<uint64_t>(kA + kB));
+  // Consumer lag (refreshed 4 times a second): both inputs known, nothing left.
+  const TopicPartition a0{"a", Partition(0)}, b0{"b", Partition(0)};
+  EXPECT_TRUE(Await([&] {
+    AppSnapshot s = app_->Snapshot();
+    return s.lag.size() == 2 && s.lag.count(a0) && s.lag[a0] == 0 && s.lag.count(b0) && s.lag[b0] == 0;
+  }));
   app_->RequestStop();
   EXPECT_TRUE(app_->Wait().ok());
 }
