@@ -2,8 +2,8 @@
 // SIGKILL at random points and restarted, must end with every input producing
 // exactly one output under exactly-once (and at least one under at-least-once).
 //
-// The kill delays are fault injection, not synchronization: the test never
-// waits for an event by sleeping; it waits for the child to exit.
+// Each kill waits for an event (the child's status line reporting a random
+// number of records processed), never for a sleep.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -108,34 +108,44 @@ class CrashRecoveryTest : public ::testing::Test {
               "guarantee=" + guarantee});
   }
 
-  // Kills runs at random points after they started processing, `kills` times,
-  // then lets a last run finish.
+  // Kills runs `kills` times, each at a random point while it processes (once
+  // its status line reports at least a random number of records in), then lets
+  // a last run finish.
   void RunWithKills(const std::string& guarantee, int kills) {
     std::mt19937 rng(20261125);
-    std::uniform_int_distribution<int> delay_ms(20, 400);
+    std::uniform_int_distribution<int64_t> kill_after(1000, kInputs / (2 * kills));
     int killed_mid_run = 0;
     for (int k = 0; k < kills; ++k) {
       testing::TopoProcess run;
       StartRun(guarantee, &run);
-      ASSERT_TRUE(run.AwaitOutput("\nrunning;")) << run.output();
-      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));  // the fault injection point
-      run.Signal(SIGKILL);
+      const int64_t threshold = kill_after(rng);
+      run.AwaitOutput([&](const std::string& out) { return LastRecordsIn(out) >= threshold; });
+      run.Signal(SIGKILL);  // the fault injection point
       int st = run.Wait();
       ASSERT_TRUE(WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) == 0)) << run.output();
-      // The status lines show the run was processing (not idle) when it died.
-      if (WIFSIGNALED(st) && LastRecordsIn(run.output()) > 0) ++killed_mid_run;
+      // The last status line (every 50 ms) shows the run was processing, not
+      // idling after its input ran out, when it died.
+      if (WIFSIGNALED(st) && LastInputRate(run.output()) > 0) ++killed_mid_run;
     }
-    EXPECT_GT(killed_mid_run, 0) << "no kill landed while records were being processed";
+    EXPECT_EQ(killed_mid_run, kills) << "a kill landed after the input ran out";
     testing::TopoProcess last;
     StartRun(guarantee, &last);
     int st = last.Wait();
     ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "final run failed:\n" << last.output();
   }
 
-  // The last "records in N" a run printed, or -1.
+  // N of the last "records in N" a run printed, or -1.
   static int64_t LastRecordsIn(const std::string& log) {
     auto pos = log.rfind("records in ");
     return pos == std::string::npos ? -1 : std::atoll(log.c_str() + pos + 11);
+  }
+
+  // R of the last "records in N (R/s)" a run printed, or -1.
+  static int64_t LastInputRate(const std::string& log) {
+    auto pos = log.rfind("records in ");
+    if (pos == std::string::npos) return -1;
+    auto paren = log.find(" (", pos);
+    return paren == std::string::npos ? -1 : std::atoll(log.c_str() + paren + 2);
   }
 
   // id -> number of outputs carrying it.

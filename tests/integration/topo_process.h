@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -64,9 +65,14 @@ class TopoProcess {
   // output or `timeout` passed (false): a broken run fails the test instead of
   // hanging it.
   bool AwaitOutput(const std::string& text, std::chrono::seconds timeout = std::chrono::seconds(120)) {
+    return AwaitOutput([&](const std::string& out) { return out.find(text) != std::string::npos; }, timeout);
+  }
+  // The same for any condition on the whole output so far.
+  bool AwaitOutput(const std::function<bool(const std::string&)>& done,
+                   std::chrono::seconds timeout = std::chrono::seconds(120)) {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, timeout, [&] { return output_.find(text) != std::string::npos || closed_; });
-    return output_.find(text) != std::string::npos;
+    cv_.wait_for(lock, timeout, [&] { return done(output_) || closed_; });
+    return done(output_);
   }
 
   void Signal(int sig) { kill(pid_, sig); }
