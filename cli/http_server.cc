@@ -99,9 +99,12 @@ std::string MetricsText(const runtime::AppSnapshot& snap) {
   Family(&out, "topo_topic_records_in_total", "Records read per source topic.", "topic", snap.topic_in);
   Family(&out, "topo_topic_records_out_total", "Records written per topic (sinks and dead letters).", "topic",
          snap.topic_out);
-  std::map<std::string, uint64_t> node_in, node_errors;
-  for (const auto& [node, m] : snap.nodes) node_in[node] = m.in, node_errors[node] = m.errors;
+  std::map<std::string, uint64_t> node_in, node_out, node_errors;
+  for (const auto& [node, m] : snap.nodes)
+    node_in[node] = m.in, node_out[node] = m.out, node_errors[node] = m.errors;
   Family(&out, "topo_node_records_in_total", "Records received per node.", "node", node_in);
+  Family(&out, "topo_node_records_out_total", "Records passed on per node (sinks: written to the topic).",
+         "node", node_out);
   Family(&out, "topo_node_errors_total", "Records whose processing failed per node.", "node", node_errors);
   uint64_t total_lag = 0;
   std::string per_partition;

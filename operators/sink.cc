@@ -86,7 +86,9 @@ class SinkOp final : public Operator {
       p = next_null_key_partition_++ % spec_.partitions;
     }
     out.partition = Partition(p);
-    return task_.collector().Send(std::move(out));
+    RETURN_IF_ERROR(task_.collector().Send(std::move(out)));
+    CountWritten();
+    return Status::Ok();
   }
 
  private:

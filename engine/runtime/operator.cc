@@ -16,6 +16,7 @@ Status Operator::Emit(Record&& record, int port) {
   if (port >= static_cast<int>(readers_.size())) return Status::Ok();
   auto& readers = readers_[port];
   const size_t n = readers.size();
+  if (n > 0) ++out_;
   for (size_t i = 0; i + 1 < n; ++i) {
     Record copy = record;
     RETURN_IF_ERROR(readers[i]->Receive(std::move(copy)));

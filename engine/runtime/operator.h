@@ -70,16 +70,20 @@ class Operator {
   // Records this operator dropped by design (e.g. a branch without default);
   // reported with the node's metrics so nothing vanishes uncounted. Any thread.
   uint64_t dropped() const { return dropped_.Get(); }
+  // Records this operator passed on: to the next nodes (Emit), or for a sink,
+  // written to its topic (CountWritten). Any thread.
+  uint64_t out() const { return out_.Get(); }
 
  protected:
   // Sends a record to every reader of `port` (copies for all but the last reader;
   // Values are copy-on-write, so a copy is cheap).
   Status Emit(Record&& record, int port = 0);
   void CountDropped() { ++dropped_; }
+  void CountWritten() { ++out_; }
 
  private:
   std::vector<std::vector<NodeRunner*>> readers_;  // by port
-  Counter dropped_;
+  Counter dropped_, out_;
 };
 
 class OperatorSpec {

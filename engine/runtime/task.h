@@ -30,13 +30,14 @@ namespace topo::runtime {
 // A node's counters, as read at one moment.
 struct NodeMetrics {
   uint64_t in = 0;       // records received
+  uint64_t out = 0;      // records passed on (sinks: written)
   uint64_t errors = 0;   // records whose processing failed here
   uint64_t skipped = 0;  // failed and skipped by the `skip` policy
   uint64_t dead_lettered = 0;
   uint64_t dropped = 0;  // dropped by design (a branch without default), not an error
 
   NodeMetrics& operator+=(const NodeMetrics& o) {
-    in += o.in, errors += o.errors, skipped += o.skipped, dead_lettered += o.dead_lettered,
+    in += o.in, out += o.out, errors += o.errors, skipped += o.skipped, dead_lettered += o.dead_lettered,
         dropped += o.dropped;
     return *this;
   }
@@ -89,7 +90,7 @@ class NodeRunner {
   const CompiledNode& node() const { return node_; }
   // Any thread (the task's thread writes them; /metrics and the status line read).
   NodeMetrics metrics() const {
-    return {in_.Get(), errors_.Get(), skipped_.Get(), dead_lettered_.Get(), op_->dropped()};
+    return {in_.Get(), op_->out(), errors_.Get(), skipped_.Get(), dead_lettered_.Get(), op_->dropped()};
   }
 
  private:

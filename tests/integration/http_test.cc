@@ -66,6 +66,8 @@ TEST_F(HttpTest, MetricsCountRecordsInPrometheusFormat) {
   EXPECT_NE(m.find("# HELP topo_records_out_total "), std::string::npos) << m;
   EXPECT_NE(m.find("topo_tasks 2\n"), std::string::npos) << m;
   EXPECT_NE(m.find("topo_node_records_in_total{node=\"up\"} 2\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("topo_node_records_out_total{node=\"up\"} 2\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("topo_node_records_out_total{node=\"sink\"} 2\n"), std::string::npos) << m;
   EXPECT_NE(m.find("\ntopo_consumer_lag "), std::string::npos) << m;
   EXPECT_NE(m.find("topo_topic_records_in_total{topic=\"in\"} 2\n"), std::string::npos) << m;
   EXPECT_NE(m.find("topo_topic_records_out_total{topic=\"out\"} 2\n"), std::string::npos) << m;
