@@ -210,6 +210,50 @@ TEST_F(KafkaRunTest, RebalancesWhileRecordsFlowLoseNothing) {
   EXPECT_EQ(WEXITSTATUS(a.Wait()), 0) << a.output();
 }
 
+// The first SIGINT commits and stops, which waits on the brokers; with every
+// broker down that takes long, and a second SIGINT exits at once (130).
+TEST_F(KafkaRunTest, SecondSigintExitsAtOnceWhileTheStopWaitsOnBrokers) {
+  testing::TopoProcess run;
+  run.Start(RunArgs(""));
+  ASSERT_TRUE(run.AwaitOutput("tasks 8 ")) << run.output();
+  ProduceOrders(0, 100);
+  ASSERT_TRUE(run.AwaitOutput("records in 100 ")) << run.output();
+  for (int32_t broker = 1; broker <= 3; ++broker) rd_kafka_mock_broker_set_down(mock_.get(), broker);
+  run.Signal(SIGINT);
+  ASSERT_TRUE(run.AwaitOutput("stopping: committing what was processed")) << run.output();
+  run.Signal(SIGINT);
+  int st = run.Wait();
+  ASSERT_TRUE(WIFEXITED(st)) << run.output();
+  EXPECT_EQ(WEXITSTATUS(st), 130) << run.output();
+  EXPECT_EQ(run.output().find("stopped:"), std::string::npos) << run.output();
+  for (int32_t broker = 1; broker <= 3; ++broker) rd_kafka_mock_broker_set_up(mock_.get(), broker);
+}
+
+// `topo produce` and `topo consume` with --bootstrap-servers: a JSON-lines round
+// trip through the cluster, keys, values and headers intact.
+TEST_F(KafkaRunTest, ProduceAndConsumeCommandsWorkAgainstKafka) {
+  std::ofstream(dir_ / "lines.jsonl")
+      << R"({"key":"o-1","value":{"id":"o-1","user_id":"u-1"},"headers":{"h":"1"}})"
+         "\n"
+      << R"({"key":"o-2","value":{"id":"o-2","user_id":"u-2"}})"
+         "\n";
+  testing::TopoProcess produce;
+  produce.Start({"produce", "orders.webhooks", "--bootstrap-servers", mock_.bootstraps(), "--file",
+                 (dir_ / "lines.jsonl").string()});
+  ASSERT_EQ(WEXITSTATUS(produce.Wait()), 0) << produce.output();
+  EXPECT_NE(produce.output().find("produced 2 record(s) into orders.webhooks"), std::string::npos)
+      << produce.output();
+  testing::TopoProcess consume;
+  consume.Start({"consume", "orders.webhooks", "--bootstrap-servers", mock_.bootstraps(), "--from-beginning",
+                 "--max", "2", "--timeout", "20"});
+  ASSERT_EQ(WEXITSTATUS(consume.Wait()), 0) << consume.output();
+  const std::string out = consume.output();
+  EXPECT_NE(out.find(R"("key":"o-1","value":{"id":"o-1","user_id":"u-1"},"headers":{"h":"1"})"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(R"("key":"o-2","value":{"id":"o-2","user_id":"u-2"})"), std::string::npos) << out;
+}
+
 TEST_F(KafkaRunTest, PartitionCountMismatchIsAnErrorNamingBoth) {
   std::ofstream(dir_ / "m.jsonnet") << R"(
 local topo = import 'topo.libsonnet';
