@@ -21,6 +21,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
+sockaddr_in Loopback(int port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return addr;
+}
+
 class HttpTest : public testing::RunnerFixture {
  protected:
   // Starts `topo run` on port `port` with 2 input records and waits until both were processed.
@@ -122,10 +130,7 @@ TEST_F(HttpTest, OpenConsumeStreamsAreCappedAndClientsHangingUpFreeTheirSlots) {
   for (int i = 0; i < cli::kMaxConsumeStreams; ++i) {
     int sock = socket(AF_INET, SOCK_STREAM, 0);
     ASSERT_GE(sock, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sockaddr_in addr = Loopback(port);
     ASSERT_EQ(connect(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << std::strerror(errno);
     const std::string req = "GET /topics/out/records?from_beginning=1 HTTP/1.1\r\nHost: x\r\n\r\n";
     ASSERT_EQ(send(sock, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
@@ -177,10 +182,7 @@ TEST_F(HttpTest, PortInUseIsAClearError) {
   const int port = 17073;
   int sock = socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(sock, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in addr = Loopback(port);
   ASSERT_EQ(bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << std::strerror(errno);
   ASSERT_EQ(listen(sock, 1), 0);
   testing::TopoProcess run;

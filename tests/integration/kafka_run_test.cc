@@ -114,6 +114,23 @@ topo.topology('krun', {
     return a;
   }
 
+  // Injects one `error` answer to the broker API `api` while a run processes:
+  // the run must say `cause`, rejoin, and still deliver every record.
+  void ExpectRejoinWithoutLoss(int16_t api, rd_kafka_resp_err_t error, const std::string& cause) {
+    testing::TopoProcess run;
+    run.Start(RunArgs(""));
+    ASSERT_TRUE(run.AwaitOutput("tasks 8 ")) << run.output();
+    rd_kafka_mock_push_request_errors(mock_.get(), api, 1, error);
+    ProduceOrders(0, 1000);
+    ASSERT_TRUE(run.AwaitOutput(cause)) << run.output();
+    ASSERT_TRUE(run.AwaitOutput("rejoining the group")) << run.output();
+    ProduceOrders(1000, 2000);
+    auto ids = ReadRouted(2000);
+    EXPECT_EQ(ids.size(), 2000u) << run.output();
+    run.Signal(SIGTERM);
+    EXPECT_EQ(WEXITSTATUS(run.Wait()), 0) << run.output();
+  }
+
   testing::MockCluster mock_{3};
   fs::path dir_;
 };
@@ -149,41 +166,20 @@ TEST_F(KafkaRunTest, TwoInstancesSplitPartitionsAndOneTakesOver) {
   EXPECT_EQ(WEXITSTATUS(a.Wait()), 0) << a.output();
 }
 
+// The next transaction's EndTxn answers PRODUCER_FENCED, which librdkafka
+// makes fatal for the producer: the thread must close its tasks, rejoin the
+// group with a new producer and go on from the committed offsets.
 TEST_F(KafkaRunTest, FencedProducerClosesTasksAndRejoinsWithoutLoss) {
-  testing::TopoProcess run;
-  run.Start(RunArgs(""));
-  ASSERT_TRUE(run.AwaitOutput("tasks 8 ")) << run.output();
-  // The next transaction's EndTxn answers PRODUCER_FENCED, which librdkafka
-  // makes fatal for the producer: the thread must close its tasks, rejoin the
-  // group with a new producer and go on from the committed offsets.
   constexpr int16_t kEndTxnApi = 26;
-  rd_kafka_mock_push_request_errors(mock_.get(), kEndTxnApi, 1, RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
-  ProduceOrders(0, 1000);
-  ASSERT_TRUE(run.AwaitOutput("rejoining the group")) << run.output();
-  ProduceOrders(1000, 2000);
-  auto ids = ReadRouted(2000);
-  EXPECT_EQ(ids.size(), 2000u) << run.output();
-  run.Signal(SIGTERM);
-  EXPECT_EQ(WEXITSTATUS(run.Wait()), 0) << run.output();
+  ExpectRejoinWithoutLoss(kEndTxnApi, RD_KAFKA_RESP_ERR_PRODUCER_FENCED, "(_FENCED: ");
 }
 
 // A transaction the broker aborts (here: its offsets refused once) is not the
 // end of the run: the thread rejoins and reprocesses from the committed offsets.
 TEST_F(KafkaRunTest, AbortedTransactionIsReprocessedWithoutLoss) {
-  testing::TopoProcess run;
-  run.Start(RunArgs(""));
-  ASSERT_TRUE(run.AwaitOutput("tasks 8 ")) << run.output();
   constexpr int16_t kTxnOffsetCommitApi = 28;
-  rd_kafka_mock_push_request_errors(mock_.get(), kTxnOffsetCommitApi, 1,
-                                    RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED);
-  ProduceOrders(0, 1000);
-  ASSERT_TRUE(run.AwaitOutput("the transaction was aborted")) << run.output();
-  ASSERT_TRUE(run.AwaitOutput("rejoining the group")) << run.output();
-  ProduceOrders(1000, 2000);
-  auto ids = ReadRouted(2000);
-  EXPECT_EQ(ids.size(), 2000u) << run.output();
-  run.Signal(SIGTERM);
-  EXPECT_EQ(WEXITSTATUS(run.Wait()), 0) << run.output();
+  ExpectRejoinWithoutLoss(kTxnOffsetCommitApi, RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED,
+                          "the transaction was aborted");
 }
 
 // Records keep arriving while a second instance joins and leaves again: the
