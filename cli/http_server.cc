@@ -194,8 +194,12 @@ void HttpServer::Route() {
     runtime::AppSnapshot snap = app_->Snapshot();
     if (!snap.running)
       return Json(res, 503, R"({"status":"stopping","reason":"the application is stopping"})");
-    if (snap.tasks == 0)
-      return Json(res, 503, R"({"status":"starting","reason":"no tasks assigned yet","tasks":0})");
+    if (snap.threads_joined < snap.threads)
+      return Json(
+          res, 503,
+          R"({"status":"rebalancing","reason":")" + std::to_string(snap.threads - snap.threads_joined) +
+              " of " + std::to_string(snap.threads) +
+              R"( stream threads wait for their partitions","tasks":)" + std::to_string(snap.tasks) + "}");
     Json(res, 200, R"({"status":"running","tasks":)" + std::to_string(snap.tasks) + "}");
   });
 

@@ -3,8 +3,10 @@
 // commands and monitoring reach an instance whose embedded data dir it owns.
 //
 //   GET  /health                  200 {"status":"running","tasks":N} when the
-//                                 application runs with at least one task; else
-//                                 503 {"status":...,"reason":...}.
+//                                 application runs and every stream thread has
+//                                 its partitions (N may be 0: an instance with
+//                                 more threads than partitions to share is
+//                                 healthy); else 503 {"status":...,"reason":...}.
 //   GET  /metrics                 Prometheus text format from Application::Snapshot().
 //   POST /topics/<topic>/records  body: JSON lines as `topo produce` reads them;
 //                                 200 {"produced":N}, or 400 {"error":..,"produced":N}.

@@ -163,12 +163,13 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       auto snap = (*app)->Snapshot();
       auto now = std::chrono::steady_clock::now();
       if (!snap.running) break;  // a thread stopped with an error
-      // Idle time counts only once partitions are assigned (a Kafka group join takes seconds).
+      // Idle time counts only once every thread joined the group (a Kafka join takes seconds).
       if (snap.records_in != seen_in) {
         if (!first_record) first_record = last_change;  // the previous sample: work began after it
         last_record = now;
       }
-      if (snap.records_in != seen_in || snap.tasks == 0) seen_in = snap.records_in, last_change = now;
+      if (snap.records_in != seen_in || snap.threads_joined < snap.threads)
+        seen_in = snap.records_in, last_change = now;
       if (args->exit_when_idle_ms > 0 &&
           std::chrono::duration_cast<std::chrono::milliseconds>(now - last_change).count() >=
               args->exit_when_idle_ms)

@@ -414,6 +414,7 @@ class EmbeddedConsumer final : public Consumer {
   RebalanceListener* listener_ = nullptr;
   bool subscribed_ = false;
   bool closed_ = false;
+  bool announced_ = false;  // OnAssigned called at least once (see RebalanceListener)
   std::map<TopicPartition, std::unique_ptr<Assigned>> assigned_;
   size_t rr_ = 0;  // round-robin start among assigned partitions
   std::vector<Assigned*> order_;
@@ -496,6 +497,7 @@ Status EmbeddedConsumer::Rebalance() {
     log_->cv_.notify_all();  // a successor may be waiting for these
   }
   std::vector<TopicPartition> added;
+  bool settled = false;  // the member owns all of its share (none still held by another)
   {
     std::lock_guard<std::mutex> l(log_->state_mu_);
     Group& g = log_->groups_.at(group_);
@@ -505,8 +507,11 @@ Status EmbeddedConsumer::Rebalance() {
       member_.owned.insert(tp);
       added.push_back(tp);
     }
+    settled = std::all_of(member_.target.begin(), member_.target.end(),
+                          [&](const TopicPartition& tp) { return member_.owned.count(tp) > 0; });
   }
-  if (added.empty()) return Status::Ok();
+  if (added.empty() && (announced_ || !settled)) return Status::Ok();
+  announced_ = true;
   for (const auto& tp : added) {
     ASSIGN_OR_RETURN(PartitionState * part, log_->FindPartition(tp.topic, tp.partition));
     ASSIGN_OR_RETURN(std::optional<Offset> committed, ReadCommitted(tp));

@@ -48,6 +48,9 @@ using OffsetMap = std::map<TopicPartition, Offset>;
 class RebalanceListener {
  public:
   virtual ~RebalanceListener() = default;
+  // Partitions added to this member. Also called once with an empty list when
+  // the member's first rebalance leaves it nothing to own (more members than
+  // partitions), as Kafka's onPartitionsAssigned is: joining is complete then too.
   virtual void OnAssigned(const std::vector<TopicPartition>& added) = 0;
   // Before partitions move away: the owner must commit what it processed.
   virtual void OnRevoked(const std::vector<TopicPartition>& removed) = 0;

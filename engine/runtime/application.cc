@@ -97,6 +97,7 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
 
   void OnAssigned(const std::vector<log::TopicPartition>& added) override {
     std::lock_guard<std::mutex> lock(mu_);
+    joined_.store(true);
     int created = 0;
     for (const auto& tp : added) {
       int sub = app_.topology_->graph().SubtopologyReading(tp.topic);
@@ -148,6 +149,8 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
         std::max<uint64_t>(s->last_commit_latency_us, static_cast<uint64_t>(last_commit_latency_us_.load()));
     s->rejoins += rejoins_.Get();
     s->tasks += static_cast<int>(tasks_.size());
+    ++s->threads;
+    if (joined_.load()) ++s->threads_joined;
     s->paused_partitions += paused_.load();
     s->pauses += pauses_.Get();
     s->enforced_processing += enforced_.Get();
@@ -335,6 +338,7 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
     if (app_.exactly_once_)
       producer_->AbortTransaction().IgnoreError();  // fenced: the broker aborts it anyway
     rejoining_ = true;
+    joined_.store(false);
     consumer_->Close().IgnoreError();  // leaving may fail when fenced; the new member joins regardless
     rejoining_ = false;
     {
@@ -377,6 +381,7 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
   std::thread thread_;
   bool consumer_closed_ = false;
   bool rejoining_ = false;
+  std::atomic<bool> joined_{false};  // its consumer completed a rebalance since it (re)joined
   Status result_;
   Status error_;  // from rebalance callbacks, surfaced by the loop
   int64_t commit_interval_ms_ = 100;

@@ -84,6 +84,10 @@ struct AppSnapshot {
   uint64_t rejoins = 0;     // times a thread closed its tasks and rejoined (fenced, log I/O error)
   double process_rate = 0;  // input records/s over the last ~5 s
   int tasks = 0;
+  int threads = 0;
+  // Threads whose consumer completed a rebalance since it (re)joined the
+  // group (possibly owning nothing: more consumers than partitions).
+  int threads_joined = 0;
   int paused_partitions = 0;  // back-pressure: buffers full now
   uint64_t pauses = 0;        // times a partition was paused
   // Records processed before a lagging input partition of their task was

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <vector>
 
 #include "cli/http_server.h"
@@ -32,10 +33,19 @@ sockaddr_in Loopback(int port) {
 class HttpTest : public testing::RunnerFixture {
  protected:
   // Starts `topo run` on port `port` with 2 input records and waits until both were processed.
-  void StartRunning(testing::TopoProcess* run, int port) {
-    run->Start({"run", (dir_ / "t.jsonnet").string(), "--data-dir", Data(), "--http-port",
-                std::to_string(port), "--produce", "in=" + (dir_ / "in.jsonl").string(), "--status-interval",
-                "0.05"});
+  void StartRunning(testing::TopoProcess* run, int port, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"run",
+                                     (dir_ / "t.jsonnet").string(),
+                                     "--data-dir",
+                                     Data(),
+                                     "--http-port",
+                                     std::to_string(port),
+                                     "--produce",
+                                     "in=" + (dir_ / "in.jsonl").string(),
+                                     "--status-interval",
+                                     "0.05"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    run->Start(args);
     ASSERT_TRUE(run->AwaitOutput("http: listening on 127.0.0.1:" + std::to_string(port))) << run->output();
     ASSERT_TRUE(run->AwaitOutput("records in 2 ")) << run->output();
   }
@@ -58,6 +68,31 @@ TEST_F(HttpTest, HealthIsOkWhileRunning) {
   EXPECT_EQ(std::ifstream(dir_ / "data" / "HTTP_PORT").good(), true);
   Stop(&run);
   EXPECT_FALSE(fs::exists(dir_ / "data" / "HTTP_PORT")) << "removed at a clean stop";
+}
+
+// Threads beyond the partitions to share own nothing: that is a finished
+// rebalance, not a starting one, so the instance is healthy.
+TEST_F(HttpTest, HealthIsOkWithMoreThreadsThanPartitions) {
+  const int port = 17075;
+  testing::TopoProcess run;
+  StartRunning(&run, port, {"--threads", "5"});
+  httplib::Client cli("127.0.0.1", port);
+  // An idle thread may not have polled yet: ask until it has (or 30 s passed).
+  int status = 0;
+  std::string body;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+       status != 200 && std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(std::chrono::milliseconds(20))) {
+    auto res = cli.Get("/health");
+    ASSERT_TRUE(res) << httplib::to_string(res.error());
+    status = res->status, body = res->body;
+    if (status != 200) {
+      EXPECT_NE(body.find("stream threads wait for their partitions"), std::string::npos) << body;
+    }
+  }
+  EXPECT_EQ(status, 200) << body;
+  EXPECT_NE(body.find(R"("status":"running","tasks":2)"), std::string::npos) << body;
+  Stop(&run);
 }
 
 TEST_F(HttpTest, MetricsCountRecordsInPrometheusFormat) {

@@ -317,6 +317,25 @@ TEST(EmbeddedLog, GroupSplitsPartitionsAndHandsThemOverOnClose) {
   EXPECT_FALSE(c1->Poll(0, 10, &r3).ok());
 }
 
+// More members than partitions: the one left without any still hears, once,
+// that its rebalance finished (one still waiting for its share does not: see
+// GroupSplitsPartitionsAndHandsThemOverOnClose).
+TEST(EmbeddedLog, MemberWithNothingToOwnGetsOneEmptyAssignment) {
+  TempDir dir;
+  auto log = OpenOk(dir.path());
+  Ensure(*log, {Topic("t", 1)});
+  RecordingListener l1, l2;
+  auto c1 = Subscribed(*log, "g", {"t"}, &l1);
+  EXPECT_TRUE(PollNow(*c1).empty());
+  EXPECT_EQ(l1.events, (std::vector<std::string>{"assigned t[0]"}));
+  auto c2 = Subscribed(*log, "g", {"t"}, &l2);
+  EXPECT_TRUE(PollNow(*c2).empty());
+  EXPECT_TRUE(PollNow(*c2).empty());
+  EXPECT_TRUE(PollNow(*c1).empty());
+  EXPECT_EQ(l1.events, (std::vector<std::string>{"assigned t[0]"}));
+  EXPECT_EQ(l2.events, (std::vector<std::string>{"assigned "}));
+}
+
 TEST(EmbeddedLog, MemberWaitingInPollWakesWhenPartitionsAreReleased) {
   TempDir dir;
   auto log = OpenOk(dir.path());

@@ -61,6 +61,7 @@ class Tracker : public RebalanceListener {
   void OnAssigned(const std::vector<TopicPartition>& added) override {
     assigned.insert(added.begin(), added.end());
     ++events;
+    ++assign_calls;
   }
   void OnRevoked(const std::vector<TopicPartition>& removed) override {
     for (const TopicPartition& tp : removed) assigned.erase(tp);
@@ -68,6 +69,7 @@ class Tracker : public RebalanceListener {
   }
   std::set<TopicPartition> assigned;
   int events = 0;
+  int assign_calls = 0;
 };
 
 RawRecord Rec(const std::string& topic, int32_t partition, std::optional<std::string> key,
@@ -466,6 +468,25 @@ TEST_F(KafkaLogTest, TwoConsumersSplitPartitionsAndOneTakesOver) {
   EXPECT_TRUE(tb.assigned.empty());
   b_subscribed = false;
   ASSERT_TRUE(poll_until([&] { return ta.assigned.size() == 4; })) << ta.assigned.size();
+}
+
+// A member that joins a group with nothing left to share still hears that its
+// rebalance finished (an empty OnAssigned): the runtime counts it as joined.
+TEST_F(KafkaLogTest, MemberWithNothingToOwnGetsAnEmptyAssignment) {
+  ASSERT_TRUE(mock_.CreateTopic("one", 1));
+  auto log = Open();
+  ASSERT_NE(log, nullptr);
+  auto a = log->NewConsumer("g-one", "a");
+  auto b = log->NewConsumer("g-one", "b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  Tracker ta, tb;
+  std::vector<RawRecord> sink;
+  ASSERT_TRUE((*a)->Subscribe({"one"}, &ta).ok());
+  ASSERT_TRUE(PollGroupUntil({a->get()}, &sink, [&] { return ta.assigned.size() == 1; }));
+  ASSERT_TRUE((*b)->Subscribe({"one"}, &tb).ok());
+  ASSERT_TRUE(PollGroupUntil({a->get(), b->get()}, &sink, [&] { return tb.assign_calls > 0; }));
+  EXPECT_TRUE(tb.assigned.empty());
+  EXPECT_EQ(ta.assigned.size(), 1u);
 }
 
 // The transactional call flow: begin → send → send offsets → commit, abort, and
