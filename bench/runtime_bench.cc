@@ -34,10 +34,10 @@ RawRecord Event(const std::string& topic, int32_t partition, int64_t i) {
 // One task reading two partitions: push a record to each, take both in order.
 void BM_PartitionGroupTwoInputs(benchmark::State& state) {
   PartitionGroup group;
-  Counter processed;
+  InputCounters counters;
   log::TopicPartition a{"a", Partition(0)}, b{"b", Partition(0)};
-  group.Add(a, &processed);
-  group.Add(b, &processed);
+  group.Add(a, &counters);
+  group.Add(b, &counters);
   auto no_lag = [](const log::TopicPartition&) { return std::optional<int64_t>(0); };
   RawRecord ra = Event("a", 0, 1), rb = Event("b", 0, 2);
   uint64_t round = 0;

@@ -11,6 +11,7 @@
 
 #include "cli/common.h"
 #include "cli/record_io.h"
+#include "engine/base/histogram.h"
 
 namespace topo::cli {
 
@@ -50,6 +51,21 @@ std::string Number(double v) {
   return buf;
 }
 
+// The sample lines of one histogram, in seconds; `labels` (`topic="t",` or
+// empty) goes before `le`.
+void HistogramLines(std::string* out, const std::string& name, const std::string& labels,
+                    const HistogramData& h) {
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < h.buckets.size(); ++i) {
+    cumulative += h.buckets[i];
+    const std::string le = i < kHistogramBoundsUs.size() ? Number(kHistogramBoundsUs[i] / 1e6) : "+Inf";
+    *out += name + "_bucket{" + labels + "le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+  }
+  const std::string braces = labels.empty() ? "" : "{" + labels.substr(0, labels.size() - 1) + "}";
+  *out += name + "_sum" + braces + " " + Number(h.sum_us / 1e6) + "\n";
+  *out += name + "_count" + braces + " " + std::to_string(cumulative) + "\n";
+}
+
 void Json(httplib::Response& res, int status, const std::string& body) {
   res.status = status;
   res.set_content(body + "\n", "application/json");
@@ -87,16 +103,23 @@ std::string MetricsText(const runtime::AppSnapshot& snap) {
       "# TYPE topo_process_rate gauge\ntopo_process_rate " +
       Number(snap.process_rate) +
       "\n"
-      "# HELP topo_commit_latency_seconds Time a commit (transaction or offset commit) takes.\n"
-      "# TYPE topo_commit_latency_seconds summary\n"
-      "topo_commit_latency_seconds_sum " +
-      Number(snap.commit_latency_us_sum / 1e6) + "\ntopo_commit_latency_seconds_count " +
-      std::to_string(snap.commits) +
-      "\n"
       "# HELP topo_last_commit_latency_seconds The latest commit's duration (the slowest thread's).\n"
       "# TYPE topo_last_commit_latency_seconds gauge\ntopo_last_commit_latency_seconds " +
       Number(snap.last_commit_latency_us / 1e6) + "\n";
+  out +=
+      "# HELP topo_commit_latency_seconds Time a commit (transaction or offset commit) takes.\n"
+      "# TYPE topo_commit_latency_seconds histogram\n";
+  HistogramLines(&out, "topo_commit_latency_seconds", "", snap.commit_latency);
+  out +=
+      "# HELP topo_topic_e2e_latency_seconds Per topic written: wall-clock time of the write minus the "
+      "record's timestamp (Kafka Streams' record-e2e-latency).\n"
+      "# TYPE topo_topic_e2e_latency_seconds histogram\n";
+  for (const auto& [topic, h] : snap.topic_e2e_latency)
+    HistogramLines(&out, "topo_topic_e2e_latency_seconds", "topic=\"" + LabelValue(topic) + "\",", h);
   Family(&out, "topo_topic_records_in_total", "Records read per source topic.", "topic", snap.topic_in);
+  Family(&out, "topo_topic_errors_total",
+         "Records read per source topic whose processing failed at some node (each counted once).", "topic",
+         snap.topic_errors);
   Family(&out, "topo_topic_records_out_total", "Records written per topic (sinks and dead letters).", "topic",
          snap.topic_out);
   std::map<std::string, uint64_t> node_in, node_out, node_errors;

@@ -87,10 +87,12 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
   Status Send(RawRecord record) override {
     if (record.topic != out_topic_) {  // a task mostly writes runs to one topic: skip the map lookup
       std::lock_guard<std::mutex> lock(mu_);
-      out_counter_ = &topic_out_[record.topic];
+      out_counters_ = &topic_out_[record.topic];
       out_topic_ = record.topic;
     }
-    out_counter_->Add();
+    out_counters_->written.Add();
+    if (record.timestamp.value() > 0)
+      out_counters_->e2e_latency.Observe((now_ms_ - record.timestamp.value()) * 1000);
     ++records_out_;
     return producer_->Send(std::move(record));
   }
@@ -144,7 +146,7 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
     s->records_in += records_in_.Get();
     s->records_out += records_out_.Get();
     s->commits += commits_.Get();
-    s->commit_latency_us_sum += commit_latency_us_.Get();
+    s->commit_latency += commit_latency_.Read();
     s->last_commit_latency_us =
         std::max<uint64_t>(s->last_commit_latency_us, static_cast<uint64_t>(last_commit_latency_us_.load()));
     s->rejoins += rejoins_.Get();
@@ -154,8 +156,14 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
     s->paused_partitions += paused_.load();
     s->pauses += pauses_.Get();
     s->enforced_processing += enforced_.Get();
-    for (const auto& [topic, n] : topic_in_) s->topic_in[topic] += n.Get();
-    for (const auto& [topic, n] : topic_out_) s->topic_out[topic] += n.Get();
+    for (const auto& [topic, c] : topic_in_) {
+      s->topic_in[topic] += c.processed.Get();
+      s->topic_errors[topic] += c.failed.Get();
+    }
+    for (const auto& [topic, c] : topic_out_) {
+      s->topic_out[topic] += c.written.Get();
+      s->topic_e2e_latency[topic] += c.e2e_latency.Read();
+    }
     for (const auto& [id, m] : retired_nodes_) (*nodes)[id] += m;
     for (const auto& [tp, n] : lag_) s->lag[tp] = n;
     for (const auto& [k, entry] : tasks_)
@@ -214,6 +222,7 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
     batch_.clear();
     RETURN_IF_ERROR(consumer_->Poll(*more ? 0 : kPollTimeoutMs, app_.options_.max_poll_records, &batch_));
     if (!error_.ok()) return std::exchange(error_, Status::Ok());  // from a rebalance callback
+    now_ms_ = clock_.NowMs();
     const size_t max_buffered = app_.options_.max_buffered_records;
     std::vector<log::TopicPartition> pause, resume;
     for (RawRecord& r : batch_) {
@@ -278,9 +287,11 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
       PartitionGroup::Queue* q = group.Next();
       if (q == nullptr) return Status::Ok();
       const RawRecord& r = q->records.front();
+      const uint64_t failures = entry.task->context().failures();
       RETURN_IF_ERROR(entry.task->Process(r));
       q->next_offset = r.offset.value() + 1;
-      q->processed->Add();
+      q->counters->processed.Add();
+      if (entry.task->context().failures() != failures) q->counters->failed.Add();
       ++records_in_;
       ++uncommitted_;
       q->records.pop_front();
@@ -321,7 +332,7 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
     uncommitted_ = 0;
     rejoins_without_commit_ = 0;
     const int64_t us = MonotonicUs() - start_us;
-    commit_latency_us_.Add(us);
+    commit_latency_.Observe(us);
     last_commit_latency_us_.store(us);
     ++commits_;
     return Status::Ok();
@@ -397,11 +408,18 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
   TaskMap tasks_;
   std::map<std::string, NodeMetrics> retired_nodes_;  // counters of closed tasks, by node id
   std::map<log::TopicPartition, int64_t> lag_;        // see AppSnapshot::lag; RefreshLag
-  std::map<std::string, Counter> topic_in_, topic_out_;
+  struct OutputCounters {
+    Counter written;
+    Histogram e2e_latency;
+  };
+  std::map<std::string, InputCounters> topic_in_;
+  std::map<std::string, OutputCounters> topic_out_;
   std::string out_topic_;  // Send's cache
-  Counter* out_counter_ = nullptr;
+  OutputCounters* out_counters_ = nullptr;
+  int64_t now_ms_ = 0;  // wall clock, read once per poll-process round (Step)
 
-  Counter records_in_, records_out_, commits_, commit_latency_us_, rejoins_, pauses_, enforced_;
+  Counter records_in_, records_out_, commits_, rejoins_, pauses_, enforced_;
+  Histogram commit_latency_;
   std::atomic<int64_t> last_commit_latency_us_{0};
   std::atomic<int> paused_{0};
 

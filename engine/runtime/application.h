@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "engine/base/clock.h"
+#include "engine/base/histogram.h"
 #include "engine/log/log.h"
 #include "engine/runtime/compiled_topology.h"
 #include "engine/runtime/task.h"
@@ -79,7 +80,7 @@ struct AppSnapshot {
   uint64_t dead_lettered = 0;
   uint64_t dropped = 0;  // by design (a branch without default), not errors
   uint64_t commits = 0;
-  uint64_t commit_latency_us_sum = 0;  // over all commits (Prometheus summary: _sum / commits)
+  HistogramData commit_latency;  // of every commit
   uint64_t last_commit_latency_us = 0;
   uint64_t rejoins = 0;     // times a thread closed its tasks and rejoined (fenced, log I/O error)
   double process_rate = 0;  // input records/s over the last ~5 s
@@ -96,6 +97,14 @@ struct AppSnapshot {
   bool running = false;
   // Per topic: records read (source topics) and written (sinks, dead letters).
   std::map<std::string, uint64_t> topic_in, topic_out;
+  // Per source topic: records whose processing failed at some node (the
+  // numerator of an error rate; each record counts once).
+  std::map<std::string, uint64_t> topic_errors;
+  // Per topic written: end-to-end latency, Kafka Streams' record-e2e-latency —
+  // the wall-clock time of the write minus the record's timestamp (which an
+  // output inherits from its input), to the stream thread's poll-loop clock
+  // (a few ms). Records without a timestamp (<= 0) are left out.
+  std::map<std::string, HistogramData> topic_e2e_latency;
   // Per node id: received, failed, ... (tasks that moved away keep counting).
   std::map<std::string, NodeMetrics> nodes;
   // Consumer lag per input partition this instance owns: records on the log

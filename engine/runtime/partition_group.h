@@ -24,21 +24,27 @@
 
 namespace topo::runtime {
 
+// A stream thread's counters of one source topic.
+struct InputCounters {
+  Counter processed;
+  Counter failed;  // records whose processing failed at some node (whatever the policy did then)
+};
+
 class PartitionGroup {
  public:
   struct Queue {
     log::TopicPartition tp;
     std::deque<RawRecord> records;
-    bool paused = false;           // the stream thread paused its partition (queue was full)
-    int64_t next_offset = -1;      // after the last processed record; -1: none processed yet
-    Counter* processed = nullptr;  // the stream thread's per-topic input counter
+    bool paused = false;                // the stream thread paused its partition (queue was full)
+    int64_t next_offset = -1;           // after the last processed record; -1: none processed yet
+    InputCounters* counters = nullptr;  // the stream thread's, of the topic
     // Ready()'s memo of the partition's known lag, asked once per round.
     uint64_t lag_round = 0;
     std::optional<int64_t> lag;
   };
 
-  void Add(const log::TopicPartition& tp, Counter* processed) {
-    queues_.push_back(Queue{tp, {}, false, -1, processed, 0, std::nullopt});
+  void Add(const log::TopicPartition& tp, InputCounters* counters) {
+    queues_.push_back(Queue{tp, {}, false, -1, counters, 0, std::nullopt});
   }
   // Removes the queue of tp (revoked); returns whether the group is now empty.
   bool Remove(const log::TopicPartition& tp);

@@ -35,6 +35,7 @@ Status NodeRunner::ReceiveRaw(const RawRecord& raw) {
 
 Status NodeRunner::HandleError(const Status& error) {
   ++errors_;
+  ctx_.CountFailure();
   const plan::ErrorPolicy* policy = &node_.proto->on_error();
   int attempt = 1;
   // Retry delays are not applied yet (see CompiledTopology::warnings): use `then`.

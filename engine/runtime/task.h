@@ -66,6 +66,10 @@ class TaskContext {
   void AdvanceStreamTime(TimestampMs t) {
     if (t > stream_time_) stream_time_ = t;
   }
+  // Errors at any node of the task so far: the stream thread compares it
+  // around a record to count failed input records per topic.
+  uint64_t failures() const { return failures_; }
+  void CountFailure() { ++failures_; }
 
  private:
   const CompiledTopology& topology_;
@@ -75,6 +79,7 @@ class TaskContext {
   const Clock* clock_;
   const RawRecord* current_input_ = nullptr;
   TimestampMs stream_time_{INT64_MIN};
+  uint64_t failures_ = 0;
 };
 
 // One node of one task: its operator plus the node's error policy and metrics.

@@ -114,9 +114,16 @@ TEST_F(HttpTest, MetricsCountRecordsInPrometheusFormat) {
   EXPECT_NE(m.find("\ntopo_consumer_lag "), std::string::npos) << m;
   EXPECT_NE(m.find("topo_topic_records_in_total{topic=\"in\"} 2\n"), std::string::npos) << m;
   EXPECT_NE(m.find("topo_topic_records_out_total{topic=\"out\"} 2\n"), std::string::npos) << m;
-  EXPECT_NE(m.find("# TYPE topo_commit_latency_seconds summary\ntopo_commit_latency_seconds_sum "),
-            std::string::npos)
+  EXPECT_NE(
+      m.find(
+          "# TYPE topo_commit_latency_seconds histogram\ntopo_commit_latency_seconds_bucket{le=\"0.001\"} "),
+      std::string::npos)
       << m;
+  EXPECT_NE(m.find("topo_commit_latency_seconds_bucket{le=\"+Inf\"} "), std::string::npos) << m;
+  EXPECT_NE(m.find("topo_topic_errors_total{topic=\"in\"} 0\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("topo_topic_e2e_latency_seconds_bucket{topic=\"out\",le=\"+Inf\"} 2\n"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("topo_topic_e2e_latency_seconds_count{topic=\"out\"} 2\n"), std::string::npos) << m;
   EXPECT_NE(m.find("\ntopo_process_rate "), std::string::npos) << m;
   EXPECT_NE(m.find("\ntopo_paused_partitions 0\n"), std::string::npos) << m;
   Stop(&run);

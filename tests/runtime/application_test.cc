@@ -187,6 +187,54 @@ topo.topology('two', {
   EXPECT_TRUE(app_->Wait().ok());
 }
 
+// Per source topic, a record that fails counts once (here at two nodes, one
+// skipping and one dead-lettering it); per topic written, the end-to-end
+// latency lands in the bucket of its age.
+TEST_F(ApplicationTest, FailedRecordsPerTopicAndEndToEndLatency) {
+  Start(R"(
+local topo = import 'topo.libsonnet';
+topo.topology('errs', {
+  topics: { a: topo.topic(), b: topo.topic(), out: topo.topic(), dead: topo.topic() },
+  nodes: {
+    a: topo.source('a'),
+    b: topo.source('b'),
+    q: topo.map('a', value='{q: value.n / value.d}', onError='skip'),
+    r: topo.map('a', value='{r: value.d / value.n}', onError=topo.dlq('dead')),
+    oq: topo.sink('q', 'out'),
+    or: topo.sink('r', 'out'),
+    ob: topo.sink('b', 'out'),
+  },
+}))",
+        RunOptions{});
+  const int64_t now = SystemClock().NowMs();
+  Produce("a", 0, R"({"n": 1, "d": 2})", now - 2000);
+  Produce("a", 0, R"({"n": 0, "d": 0})", now - 2000);  // fails at q and at r
+  Produce("a", 0, R"({"n": 0, "d": 3})", now - 2000);  // fails at r only
+  Produce("b", 0, R"({})", now - 2000);
+  Run();
+  ASSERT_TRUE(Await([&] { return End("out") == 4 && End("dead") == 2; }));
+  AppSnapshot snap = app_->Snapshot();
+  EXPECT_EQ(snap.topic_in["a"], 3u);
+  EXPECT_EQ(snap.topic_errors["a"], 2u);
+  EXPECT_EQ(snap.topic_errors["b"], 0u);
+  EXPECT_EQ(snap.errors, 3u);  // per node: q once, r twice
+  const HistogramData& out = snap.topic_e2e_latency["out"];
+  EXPECT_EQ(out.count(), 4u);
+  // Written about 2 s after their timestamps: in the (1 s, 2.5 s] bucket.
+  size_t le_1s = 0, le_2_5s = 0;
+  for (size_t i = 0; i < kHistogramBoundsUs.size(); ++i) {
+    if (kHistogramBoundsUs[i] == 1'000'000) le_1s = i;
+    if (kHistogramBoundsUs[i] == 2'500'000) le_2_5s = i;
+  }
+  EXPECT_EQ(out.buckets[le_2_5s], 4u);
+  EXPECT_GE(out.sum_us, 4u * 2'000'000) << "each at least 2 s old";
+  EXPECT_EQ(snap.topic_e2e_latency["dead"].count(), 2u);
+  EXPECT_EQ(out.buckets[le_1s], 0u);
+  app_->RequestStop();
+  EXPECT_TRUE(app_->Wait().ok());
+  EXPECT_GE(app_->Snapshot().commit_latency.count(), 1u);
+}
+
 constexpr const char* kRoute = R"(
 local topo = import 'topo.libsonnet';
 topo.topology('route', {
