@@ -131,7 +131,7 @@ run_topo() {  # file app-id [topo run flags...]
         --exit-when-idle 2000 --status-interval 0 --http-port -1 "$@" 2>&1) || rc=$?
   e=$(now)
   [[ $rc -eq 0 ]] || echo "topo $app $*: FAILED (exit $rc): $(grep -E '^topo run:.*(cannot|error|fail)' <<<"$out" || tail -1 <<<"$out")" >&2
-  echo "topo $app $*: $(grep -E '^processed' <<<"$out") (wall $(awk -v s="$s" -v e="$e" 'BEGIN{printf("%.2f", e-s)}') s incl. group join + 2 s idle)" >&2
+  echo "topo $app $*: $(grep -E '^processed' <<<"$out"), $(grep -oE 'commits [0-9]+ \(mean [0-9.]+ ms\)' <<<"$out") (wall $(awk -v s="$s" -v e="$e" 'BEGIN{printf("%.2f", e-s)}') s incl. group join + 2 s idle)" >&2
   local r
   r=$(grep -E '^processed' <<<"$out" | sed -E 's/.*\(([0-9]+) records\/s\).*/\1/')
   echo "${r:-0}$([[ $rc -eq 0 ]] || echo '!')"

@@ -211,11 +211,14 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       if (embedded) RemoveHttpPortFile(args->log.data_dir);
     }
     auto snap = (*app)->Snapshot();
+    const uint64_t commits = snap.commit_latency.count();
     std::printf(
-        "stopped: records in %llu, out %llu, errors %llu (dead-lettered %llu, skipped %llu), dropped %llu\n",
+        "stopped: records in %llu, out %llu, errors %llu (dead-lettered %llu, skipped %llu), dropped %llu, "
+        "commits %llu (mean %.1f ms)\n",
         static_cast<unsigned long long>(snap.records_in), static_cast<unsigned long long>(snap.records_out),
         static_cast<unsigned long long>(snap.errors), static_cast<unsigned long long>(snap.dead_lettered),
-        static_cast<unsigned long long>(snap.skipped), static_cast<unsigned long long>(snap.dropped));
+        static_cast<unsigned long long>(snap.skipped), static_cast<unsigned long long>(snap.dropped),
+        static_cast<unsigned long long>(commits), commits ? snap.commit_latency.sum_us / 1e3 / commits : 0.0);
     // The span is sampled every 50 ms: a rate over a shorter run would be noise.
     double secs =
         first_record && last_record ? std::chrono::duration<double>(*last_record - *first_record).count() : 0;
