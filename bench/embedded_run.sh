@@ -12,12 +12,7 @@ BIN="${BIN:-build/topo}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-awk -v n="$N" 'BEGIN {
-  split("FUNDED AWAITING_DEPOSIT RELEASED POSTED", st, " ");
-  for (i = 0; i < n; i++)
-    printf("{\"key\":\"d-%06d\",\"value\":{\"deal_id\":\"d-%06d\",\"event_type\":\"DealStatusChanged\",\"from_status\":\"AWAITING_DEPOSIT\",\"to_status\":\"%s\",\"payload\":{\"amount\":\"%d.50\",\"currency\":\"TON\",\"recipient_id\":\"u-%04d\"},\"timestamp\":\"2025-01-15T10:30:00.000Z\"}}\n",
-           i, i, st[i % 4 + 1], 50 + (i * 37) % 200, i % 9973);
-}' > "$work/events.jsonl"
+bash bench/seed_events.sh "$N" jsonl > "$work/events.jsonl"
 cat > "$work/bench.jsonnet" <<'JSONNET'
 local topo = import 'topo.libsonnet';
 topo.topology('bench', {
