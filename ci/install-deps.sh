@@ -8,6 +8,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libsimdjson-dev rapidjson-dev libfmt-dev
   librocksdb-dev librdkafka-dev libjemalloc-dev libcpp-httplib-dev libzstd-dev liblz4-dev libxxhash-dev
+  kcat python3-confluent-kafka  # benchmarks only: bench/kafka_compare.sh, bench/kafka_rss.sh
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
