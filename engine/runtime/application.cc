@@ -61,18 +61,23 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
   StreamThread(Application& app, int index) : app_(app), index_(index) {}
 
   // Creates the consumer and producer and subscribes (again, after a rejoin).
+  // Creates the consumer and producer; on failure the thread has neither.
   Status Init() {
     const std::string client =
         app_.options_.application_id + "-" + app_.options_.instance_id + "-thread-" + std::to_string(index_);
-    ASSIGN_OR_RETURN(consumer_, app_.log_->NewConsumer(app_.options_.application_id, client));
+    ASSIGN_OR_RETURN(auto consumer, app_.log_->NewConsumer(app_.options_.application_id, client));
     // Transactional ids must be unique per running producer: two instances of
     // one application must not fence each other (EOS v2 needs no stable ids).
-    ASSIGN_OR_RETURN(producer_, app_.log_->NewProducer(app_.exactly_once_ ? client : ""));
+    ASSIGN_OR_RETURN(auto producer, app_.log_->NewProducer(app_.exactly_once_ ? client : ""));
     // A task's input partitions are assigned together.
     std::vector<std::vector<std::string>> copartitioned;
     for (const auto& sub : app_.topology_->graph().subtopologies)
       if (!sub.source_topics.empty()) copartitioned.push_back(sub.source_topics);
-    return consumer_->SubscribeCopartitioned(copartitioned, this);
+    RETURN_IF_ERROR(consumer->SubscribeCopartitioned(copartitioned, this));
+    consumer_ = std::move(consumer);
+    producer_ = std::move(producer);
+    consumer_closed_ = false;
+    return Status::Ok();
   }
 
   void Start() {
@@ -195,15 +200,19 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
         st = Commit();
         last_commit = clock_.NowMs();
       }
-      if (RecoverByRejoining(st) && rejoins_without_commit_ < kMaxRejoinsWithoutCommit) {
+      // A failed rejoin (its new producer or consumer failed too) is tried
+      // again, after a growing pause, within the same budget.
+      while (RecoverByRejoining(st) && rejoins_without_commit_ < kMaxRejoinsWithoutCommit) {
+        const int64_t backoff_ms = rejoins_without_commit_ == 0 ? 0 : 1000 << (rejoins_without_commit_ - 1);
         ++rejoins_without_commit_;
+        if (backoff_ms > 0 && app_.WaitForStop(backoff_ms)) break;
         st = Rejoin(st);
       }
       if (!st.ok()) break;
     }
     if (st.ok()) {
       st = Commit();  // graceful stop: everything processed is committed
-    } else if (app_.exactly_once_) {
+    } else if (app_.exactly_once_ && producer_) {
       // Nothing of the failed transaction may become visible.
       producer_->AbortTransaction().IgnoreError();  // the original error is what the user needs
     }
@@ -343,14 +352,17 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
   // group and joins it again with a new consumer and producer; the tasks come
   // back (here or elsewhere) from the committed offsets, so nothing is lost or
   // (exactly_once) written twice.
+  // A previous attempt that failed in Init left no consumer or producer.
   Status Rejoin(const Status& cause) {
-    app_.Event("thread " + std::to_string(index_) + ": " + cause.message() + "; closing " +
-               std::to_string(tasks_.size()) + " task(s) without committing and rejoining the group");
-    if (app_.exactly_once_)
+    app_.Event(
+        "thread " + std::to_string(index_) + ": " + cause.message() + "; closing " +
+        std::to_string(tasks_.size()) + " task(s) without committing and rejoining the group" +
+        (rejoins_without_commit_ > 1 ? " (attempt " + std::to_string(rejoins_without_commit_) + ")" : ""));
+    if (app_.exactly_once_ && producer_)
       producer_->AbortTransaction().IgnoreError();  // fenced: the broker aborts it anyway
     rejoining_ = true;
     joined_.store(false);
-    consumer_->Close().IgnoreError();  // leaving may fail when fenced; the new member joins regardless
+    if (consumer_) consumer_->Close().IgnoreError();  // may fail when fenced; the new member joins regardless
     rejoining_ = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -490,22 +502,25 @@ Status Application::Start() {
 }
 
 void Application::MaintenanceLoop() {
-  std::unique_lock<std::mutex> lock(maintenance_mu_);
   while (!stop_.load()) {
     Status s = log_->Maintain(SystemClock().NowMs());
     // Retention failing is worth saying but not worth stopping the processing for.
     if (!s.ok()) Event("retention/compaction failed (will retry): " + s.message());
-    maintenance_cv_.wait_for(lock, std::chrono::milliseconds(options_.maintenance_interval_ms),
-                             [this] { return stop_.load(); });
+    WaitForStop(options_.maintenance_interval_ms);
   }
+}
+
+bool Application::WaitForStop(int64_t ms) {
+  std::unique_lock<std::mutex> lock(stop_mu_);
+  return stop_cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stop_.load(); });
 }
 
 void Application::RequestStop() {
   {
-    std::lock_guard<std::mutex> lock(maintenance_mu_);  // the loop cannot miss the wake-up
+    std::lock_guard<std::mutex> lock(stop_mu_);  // a waiter cannot miss the wake-up
     stop_.store(true);
   }
-  maintenance_cv_.notify_all();
+  stop_cv_.notify_all();
 }
 
 Status Application::Wait() {

@@ -20,8 +20,11 @@
 // I/O error of the log (an aborted transaction, a failed producer, a lost
 // delivery, a refused commit), closes the thread's tasks without committing,
 // and the thread rejoins the group with a new consumer and producer;
-// processing resumes from the committed offsets. Five rejoins in a row with no
-// successful commit between them stop the application with the last error.
+// processing resumes from the committed offsets. A rejoin that fails (say, the
+// new transactional producer cannot initialize while brokers are down) is
+// retried; after the first, each attempt waits twice as long (1 s, 2 s, ...).
+// Five attempts in a row with no successful commit between them stop the
+// application with the last error.
 //
 // Retention and compaction of a backend that needs it (embedded) run on a
 // maintenance thread every maintenance_interval_ms.
@@ -141,6 +144,8 @@ class Application {
     if (options_.on_event) options_.on_event(line);
   }
   void MaintenanceLoop();
+  // Waits up to `ms` or until RequestStop; returns whether a stop was requested.
+  bool WaitForStop(int64_t ms);
 
   std::shared_ptr<const CompiledTopology> topology_;
   log::Log* log_;
@@ -149,8 +154,9 @@ class Application {
   std::atomic<bool> stop_{false};
   std::vector<std::unique_ptr<StreamThread>> threads_;
   std::thread maintenance_;
-  std::mutex maintenance_mu_;
-  std::condition_variable maintenance_cv_;
+  // Wakes whoever waits for stop_ (the maintenance loop, a rejoin's backoff).
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
   // Process rate: records_in at the start of the current window.
   mutable std::mutex rate_mu_;
   mutable int64_t rate_window_start_ms_ = 0;

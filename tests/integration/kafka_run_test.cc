@@ -53,20 +53,24 @@ topo.topology('krun', {
     return o;
   }
 
+  // Orders [from, to) through a new producer of their own.
   void ProduceOrders(int from, int to) {
     auto lg = log::OpenKafkaLog(Options());
     ASSERT_TRUE(lg.ok()) << lg.status().message();
     auto producer = (*lg)->NewProducer("");
     ASSERT_TRUE(producer.ok()) << producer.status().message();
+    SendOrders(**producer, from, to);
+  }
+  void SendOrders(log::Producer& producer, int from, int to) {
     for (int i = from; i < to; ++i) {
       RawRecord r;
       r.topic = "orders.webhooks";
       r.partition = Partition(i % kPartitions);
       r.key = "o-" + std::to_string(i);
       r.value = "{\"id\":\"o-" + std::to_string(i) + "\",\"user_id\":\"u-" + std::to_string(i % 37) + "\"}";
-      ASSERT_TRUE((*producer)->Send(std::move(r)).ok());
+      ASSERT_TRUE(producer.Send(std::move(r)).ok());
     }
-    ASSERT_TRUE((*producer)->Flush().ok());
+    ASSERT_TRUE(producer.Flush().ok());
   }
 
   // Order ids in orders.routed (read from the beginning by a fresh group) until `want` distinct ids are seen.
@@ -114,22 +118,38 @@ topo.topology('krun', {
     return a;
   }
 
-  // Injects one `error` answer to the broker API `api` while a run processes:
-  // the run must say `cause`, rejoin, and still deliver every record.
-  void ExpectRejoinWithoutLoss(int16_t api, rd_kafka_resp_err_t error, const std::string& cause) {
+  struct Injected {
+    int16_t api;
+    rd_kafka_resp_err_t error;
+  };
+  // Injects one error answer to each broker API of `errors` while a run
+  // processes: the run must print `expected`, rejoin, and still deliver every
+  // record. The test's producer is initialized before (its own InitProducerId
+  // must not take an injected answer).
+  void ExpectRejoinWithoutLoss(const std::vector<Injected>& errors, const std::string& expected) {
     testing::TopoProcess run;
     run.Start(RunArgs(""));
     ASSERT_TRUE(run.AwaitOutput("tasks 8 ")) << run.output();
-    rd_kafka_mock_push_request_errors(mock_.get(), api, 1, error);
-    ProduceOrders(0, 1000);
-    ASSERT_TRUE(run.AwaitOutput(cause)) << run.output();
+    auto lg = log::OpenKafkaLog(Options());
+    ASSERT_TRUE(lg.ok()) << lg.status().message();
+    auto producer = (*lg)->NewProducer("");
+    ASSERT_TRUE(producer.ok()) << producer.status().message();
+    SendOrders(**producer, 0, 1000);
+    ASSERT_TRUE(run.AwaitOutput("records in 1000 ")) << run.output();
+    for (const Injected& e : errors) rd_kafka_mock_push_request_errors(mock_.get(), e.api, 1, e.error);
+    SendOrders(**producer, 1000, 2000);
+    ASSERT_TRUE(run.AwaitOutput(expected)) << run.output();
     ASSERT_TRUE(run.AwaitOutput("rejoining the group")) << run.output();
-    ProduceOrders(1000, 2000);
-    auto ids = ReadRouted(2000);
-    EXPECT_EQ(ids.size(), 2000u) << run.output();
+    SendOrders(**producer, 2000, 3000);
+    auto ids = ReadRouted(3000);
+    EXPECT_EQ(ids.size(), 3000u) << run.output();
     run.Signal(SIGTERM);
     EXPECT_EQ(WEXITSTATUS(run.Wait()), 0) << run.output();
   }
+
+  static constexpr int16_t kInitProducerIdApi = 22;
+  static constexpr int16_t kEndTxnApi = 26;
+  static constexpr int16_t kTxnOffsetCommitApi = 28;
 
   testing::MockCluster mock_{3};
   fs::path dir_;
@@ -170,15 +190,21 @@ TEST_F(KafkaRunTest, TwoInstancesSplitPartitionsAndOneTakesOver) {
 // makes fatal for the producer: the thread must close its tasks, rejoin the
 // group with a new producer and go on from the committed offsets.
 TEST_F(KafkaRunTest, FencedProducerClosesTasksAndRejoinsWithoutLoss) {
-  constexpr int16_t kEndTxnApi = 26;
-  ExpectRejoinWithoutLoss(kEndTxnApi, RD_KAFKA_RESP_ERR_PRODUCER_FENCED, "(_FENCED: ");
+  ExpectRejoinWithoutLoss({{kEndTxnApi, RD_KAFKA_RESP_ERR_PRODUCER_FENCED}}, "(_FENCED: ");
+}
+
+// Fenced, and then the new transactional producer cannot initialize either:
+// the rejoin is tried again (after a pause) instead of ending the run.
+TEST_F(KafkaRunTest, RejoinWhoseNewProducerFailsIsRetried) {
+  ExpectRejoinWithoutLoss({{kEndTxnApi, RD_KAFKA_RESP_ERR_PRODUCER_FENCED},
+                           {kInitProducerIdApi, RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED}},
+                          "rejoining the group (attempt 2)");
 }
 
 // A transaction the broker aborts (here: its offsets refused once) is not the
 // end of the run: the thread rejoins and reprocesses from the committed offsets.
 TEST_F(KafkaRunTest, AbortedTransactionIsReprocessedWithoutLoss) {
-  constexpr int16_t kTxnOffsetCommitApi = 28;
-  ExpectRejoinWithoutLoss(kTxnOffsetCommitApi, RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED,
+  ExpectRejoinWithoutLoss({{kTxnOffsetCommitApi, RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED}},
                           "the transaction was aborted");
 }
 
