@@ -26,6 +26,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "engine/base/numbers.h"
+
 namespace topo::log {
 namespace {
 
@@ -1270,13 +1272,12 @@ static Result<int64_t> ExtraNumber(const TopicConfig& config, const std::string&
                                    int64_t min) {
   auto i = config.extra.find(name);
   if (i == config.extra.end()) return fallback;
-  char* endp = nullptr;
-  int64_t v = std::strtoll(i->second.c_str(), &endp, 10);
-  if (endp == i->second.c_str() || *endp != '\0' || v < min) {
+  std::optional<int64_t> v = ParseInt64(i->second);
+  if (!v || *v < min) {
     return Status::Invalid("topic '" + config.name + "': " + name +
                            " must be a number >= " + std::to_string(min) + ", not '" + i->second + "'");
   }
-  return v;
+  return *v;
 }
 
 Status EmbeddedLogImpl::Maintain(int64_t now_ms) {
@@ -1294,18 +1295,25 @@ Status EmbeddedLogImpl::Maintain(int64_t now_ms) {
       }
     }
   }
+  // A topic that fails does not keep the others from their retention: the
+  // first error is returned after all were tried.
+  Status first;
+  auto note = [&first](const Status& s) {
+    if (!s.ok() && first.ok()) first = s;
+    return s.ok();
+  };
   for (const Work& w : work) {
-    ASSIGN_OR_RETURN(int64_t delete_retention_ms,
-                     ExtraNumber(w.config, "delete.retention.ms", kDefaultDeleteRetentionMs, 0));
-    ASSIGN_OR_RETURN(int64_t retention_bytes,
-                     ExtraNumber(w.config, "retention.bytes", -1, -1));  // -1: no limit
+    Result<int64_t> delete_retention_ms =
+        ExtraNumber(w.config, "delete.retention.ms", kDefaultDeleteRetentionMs, 0);
+    Result<int64_t> retention_bytes = ExtraNumber(w.config, "retention.bytes", -1, -1);  // -1: no limit
+    if (!note(delete_retention_ms.status()) || !note(retention_bytes.status())) continue;
     for (auto& part : w.topic->parts) {
-      if (w.config.retention_ms >= 0) RETURN_IF_ERROR(Retain(part.get(), now_ms - w.config.retention_ms));
-      if (retention_bytes >= 0) RETURN_IF_ERROR(RetainBytes(part.get(), retention_bytes));
-      if (w.config.compact) RETURN_IF_ERROR(Compact(part.get(), now_ms - delete_retention_ms));
+      if (w.config.retention_ms >= 0 && !note(Retain(part.get(), now_ms - w.config.retention_ms))) continue;
+      if (*retention_bytes >= 0 && !note(RetainBytes(part.get(), *retention_bytes))) continue;
+      if (w.config.compact) note(Compact(part.get(), now_ms - *delete_retention_ms));
     }
   }
-  return Status::Ok();
+  return first;
 }
 
 Status EmbeddedLogImpl::Retain(PartitionState* part, int64_t threshold_ms) {

@@ -5,6 +5,7 @@
 #include <deque>
 #include <set>
 
+#include "engine/base/numbers.h"
 #include "engine/base/suggest.h"
 #include "engine/expr/time.h"
 
@@ -69,15 +70,20 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
     if (!decl.retention().empty() && decl.retention() != "-1" && !expr::ParseDuration(decl.retention()).ok())
       error("", "topic '" + name + "': retention '" + decl.retention() +
                     "' is not a duration such as '7d', '12h' or '1h30m' ('-1': keep forever)");
-    for (const char* key : {"retention.bytes", "retention.ms", "delete.retention.ms", "segment.bytes"}) {
+    if (!decl.retention().empty() && decl.config().count("retention.ms"))
+      error("", "topic '" + name + "': retention='" + decl.retention() +
+                    "' and config retention.ms both set the retention; keep one");
+    // Kafka's own lower bounds (-1: no limit), which the embedded log applies too.
+    static const std::pair<const char*, int64_t> kNumeric[] = {
+        {"retention.bytes", -1}, {"retention.ms", -1}, {"delete.retention.ms", 0}, {"segment.bytes", 14}};
+    for (const auto& [key, min] : kNumeric) {
       auto it = decl.config().find(key);
       if (it == decl.config().end()) continue;
-      const std::string& v = it->second;
-      char* end = nullptr;
-      const long long n = std::strtoll(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0' || n < -1)
+      std::optional<int64_t> n = ParseInt64(it->second);
+      if (!n || *n < min)
         error("", "topic '" + name + "': config " + key +
-                      " must be a whole number (bytes or ms; -1: no limit), not '" + v + "'");
+                      " must be a whole number >= " + std::to_string(min) +
+                      (min < 0 ? " (bytes or ms; -1: no limit)" : "") + ", not '" + it->second + "'");
     }
   }
 

@@ -5,6 +5,7 @@
 #include <random>
 #include <set>
 
+#include "engine/base/numbers.h"
 #include "engine/expr/time.h"
 #include "engine/runtime/partition_group.h"
 
@@ -482,6 +483,8 @@ std::vector<log::TopicConfig> Application::TopicConfigs() const {
     if (!decl.retention().empty() && decl.retention() != "-1") {
       auto ms = expr::ParseDuration(decl.retention());
       c.retention_ms = ms.ok() ? *ms : -1;
+    } else if (auto it = decl.config().find("retention.ms"); it != decl.config().end()) {
+      c.retention_ms = ParseInt64(it->second).value_or(-1);  // BuildGraph checked it (one of the two)
     }
     c.extra.insert(decl.config().begin(), decl.config().end());
     out.push_back(std::move(c));

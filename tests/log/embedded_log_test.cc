@@ -581,6 +581,25 @@ TEST(EmbeddedLog, RetentionDeletesOldRecordsAndReadersSkipAhead) {
   EXPECT_EQ(Offsets(PollN(*c, 1)), (std::vector<int64_t>{4}));
 }
 
+// A topic whose config the log cannot apply is reported, and the topics after
+// it still get their retention.
+TEST(EmbeddedLog, ABadTopicConfigDoesNotStopRetentionOfTheOthers) {
+  TempDir dir;
+  auto log = OpenOk(dir.path());
+  TopicConfig bad = Topic("a_bad", 1, /*compact=*/true);
+  bad.extra["delete.retention.ms"] = "-1";
+  TopicConfig z = Topic("z", 1);
+  z.retention_ms = 1000;
+  Ensure(*log, {bad, z});
+  auto p = std::move(log->NewProducer("")).value();
+  for (int64_t ts : {1000, 5000}) ASSERT_TRUE(p->Send(Rec("z", 0, "k", "v", ts)).ok());
+  Status s = log->Maintain(5500);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("topic 'a_bad': delete.retention.ms must be a number >= 0"), std::string::npos)
+      << s.message();
+  EXPECT_EQ(log->BeginOffset(TP("z", 0))->value(), 1);
+}
+
 // retention.bytes keeps the newest records that add up to at least the limit,
 // measured on disk (records here are incompressible: ~120 bytes each with key
 // and header).

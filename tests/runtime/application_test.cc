@@ -280,15 +280,20 @@ TEST_F(ApplicationTest, MaintenanceThreadAppliesTopicRetention) {
   Start(R"(
 local topo = import 'topo.libsonnet';
 topo.topology('retained', {
-  topics: { 'in': topo.topic(), out: topo.topic(retention='1h') },
-  nodes: { src: topo.source('in'), out: topo.sink('src', 'out') },
+  topics: {
+    'in': topo.topic(),
+    out: topo.topic(retention='1h'),
+    out2: topo.topic(config={ 'retention.ms': '3600000' }),  // Kafka's spelling of the same
+  },
+  nodes: { src: topo.source('in'), out: topo.sink('src', 'out'), out2: topo.sink('src', 'out2') },
 }))",
         o);
   // Outputs keep the inputs' timestamps: from 2020, far past the hour kept.
   for (int i = 0; i < 10; ++i) Produce("in", 0, std::to_string(i), 1577836800000 + i);
   Run();
-  TopicPartition out{"out", Partition(0)};
+  TopicPartition out{"out", Partition(0)}, out2{"out2", Partition(0)};
   ASSERT_TRUE(Await([&] { return End("out") == 10 && log_->BeginOffset(out).value().value() == 10; }));
+  ASSERT_TRUE(Await([&] { return End("out2") == 10 && log_->BeginOffset(out2).value().value() == 10; }));
   app_->RequestStop();
   EXPECT_TRUE(app_->Wait().ok());
 }

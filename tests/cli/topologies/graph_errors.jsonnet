@@ -3,7 +3,7 @@ topo.topology('graph', {
   topics: {
     a: topo.topic(partitions=4),
     b: topo.topic(partitions=6),
-    out: topo.topic(partitions=4, retention='7 days', config={ 'retention.bytes': '1G' }),
+    out: topo.topic(partitions=4, retention='7 days', config={ 'retention.bytes': '1G', 'delete.retention.ms': '-1', 'retention.ms': '1000' }),
   },
   nodes: {
     src_a: topo.source('a'),
