@@ -62,7 +62,9 @@ void HistogramLines(std::string* out, const std::string& name, const std::string
     *out += name + "_bucket{" + labels + "le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
   }
   const std::string braces = labels.empty() ? "" : "{" + labels.substr(0, labels.size() - 1) + "}";
-  *out += name + "_sum" + braces + " " + Number(h.sum_us / 1e6) + "\n";
+  char sum[40];
+  std::snprintf(sum, sizeof sum, "%.17g", h.sum_us / 1e6);  // all digits: rate(_sum) must not be quantized
+  *out += name + "_sum" + braces + " " + sum + "\n";
   *out += name + "_count" + braces + " " + std::to_string(cumulative) + "\n";
 }
 

@@ -15,7 +15,7 @@ void LogFlags::AddTo(CLI::App* cmd) {
   cmd->add_option("--kafka-timeout", kafka_timeout_s,
                   "Seconds to wait for the Kafka cluster (metadata, topic creation) before failing")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(0.001, 86400.0));  // up to a day: the milliseconds fit an int
 }
 
 Result<std::unique_ptr<log::Log>> LogFlags::Open() const {

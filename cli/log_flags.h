@@ -16,7 +16,7 @@ struct LogFlags {
   std::string data_dir = "./.topo";
   std::string bootstrap_servers;
   std::vector<std::string> properties;  // -X key=value
-  double kafka_timeout_s = 30;          // metadata, topic creation, transactions
+  double kafka_timeout_s = 30;          // metadata and topic creation (admin_timeout_ms)
   void AddTo(CLI::App* cmd);
   // Opens the embedded log in data_dir, or Kafka when bootstrap_servers is set.
   Result<std::unique_ptr<log::Log>> Open() const;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 
 #include "engine/base/counter.h"
@@ -22,7 +23,9 @@ inline constexpr std::array<int64_t, 17> kHistogramBoundsUs = {
 
 struct HistogramData {
   std::array<uint64_t, kHistogramBoundsUs.size() + 1> buckets{};  // per bucket, not cumulative
-  uint64_t sum_us = 0;
+  // A double, as Prometheus keeps it: a few records with absurd timestamps
+  // (seconds read as milliseconds) must not wrap it around.
+  double sum_us = 0;
 
   uint64_t count() const {
     uint64_t n = 0;
@@ -43,19 +46,20 @@ class Histogram {
     us = std::max<int64_t>(us, 0);
     auto it = std::lower_bound(kHistogramBoundsUs.begin(), kHistogramBoundsUs.end(), us);
     buckets_[it - kHistogramBoundsUs.begin()].Add();
-    sum_us_.Add(static_cast<uint64_t>(us));
+    sum_us_.store(sum_us_.load(std::memory_order_relaxed) + static_cast<double>(us),
+                  std::memory_order_relaxed);
   }
   // Any thread.
   HistogramData Read() const {
     HistogramData d;
     for (size_t i = 0; i < buckets_.size(); ++i) d.buckets[i] = buckets_[i].Get();
-    d.sum_us = sum_us_.Get();
+    d.sum_us = sum_us_.load(std::memory_order_relaxed);
     return d;
   }
 
  private:
   std::array<Counter, kHistogramBoundsUs.size() + 1> buckets_;
-  Counter sum_us_;
+  std::atomic<double> sum_us_{0};  // one writer: load + store, like Counter
 };
 
 }  // namespace topo

@@ -48,9 +48,10 @@ using OffsetMap = std::map<TopicPartition, Offset>;
 class RebalanceListener {
  public:
   virtual ~RebalanceListener() = default;
-  // Partitions added to this member. Also called once with an empty list when
-  // the member's first rebalance leaves it nothing to own (more members than
-  // partitions), as Kafka's onPartitionsAssigned is: joining is complete then too.
+  // Partitions added to this member. Also called with an empty list when a
+  // rebalance adds none, so a member left with nothing to own (more members
+  // than partitions) still learns it has joined: Kafka (cooperative) does so on
+  // every such rebalance, the embedded log once, after the member's first.
   virtual void OnAssigned(const std::vector<TopicPartition>& added) = 0;
   // Before partitions move away: the owner must commit what it processed.
   virtual void OnRevoked(const std::vector<TopicPartition>& removed) = 0;

@@ -124,8 +124,13 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
       if (!it->second.inputs.Find(tp)) it->second.inputs.Add(tp, &topic_in_[tp.topic]);
     }
     last_queue_ = nullptr;  // queues moved
-    app_.Event("thread " + std::to_string(index_) + ": assigned " + Describe(added) + " (" +
-               std::to_string(created) + " new task(s), " + std::to_string(tasks_.size()) + " in all)");
+    if (added.empty()) {    // a rebalance that gave this thread nothing new
+      app_.Event("thread " + std::to_string(index_) + ": assigned nothing new (" +
+                 std::to_string(tasks_.size()) + " task(s) in all)");
+    } else {
+      app_.Event("thread " + std::to_string(index_) + ": assigned " + Describe(added) + " (" +
+                 std::to_string(created) + " new task(s), " + std::to_string(tasks_.size()) + " in all)");
+    }
   }
 
   void OnRevoked(const std::vector<log::TopicPartition>& removed) override {
@@ -298,10 +303,11 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
       if (q == nullptr) return Status::Ok();
       const RawRecord& r = q->records.front();
       const uint64_t failures = entry.task->context().failures();
-      RETURN_IF_ERROR(entry.task->Process(r));
+      Status st = entry.task->Process(r);
+      if (entry.task->context().failures() != failures) q->counters->failed.Add();  // also under `fail`
+      RETURN_IF_ERROR(st);
       q->next_offset = r.offset.value() + 1;
       q->counters->processed.Add();
-      if (entry.task->context().failures() != failures) q->counters->failed.Add();
       ++records_in_;
       ++uncommitted_;
       q->records.pop_front();
