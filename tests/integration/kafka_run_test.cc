@@ -4,6 +4,7 @@
 // the other stops. The mock does not enforce read_committed or fencing
 // (DESIGN §7), so these tests check delivery, not exactly-once visibility.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -166,6 +167,34 @@ TEST_F(KafkaRunTest, RoundTripThroughTopoRun) {
       << run.output();
   auto ids = ReadRouted(2000);
   EXPECT_EQ(ids.size(), 2000u);
+}
+
+// More stream threads than partitions: the group leaves one thread without
+// any, which is a finished rebalance, so /health answers 200.
+TEST_F(KafkaRunTest, HealthIsOkWhenAThreadOwnsNoPartition) {
+  const int port = 17080;
+  std::vector<std::string> args = RunArgs("");
+  args.back() = std::to_string(port);  // --http-port
+  args.insert(args.end(), {"--threads", "9"});
+  testing::TopoProcess run;
+  run.Start(args);
+  ASSERT_TRUE(run.AwaitOutput("tasks 8 ")) << run.output();
+  ASSERT_TRUE(run.AwaitOutput("assigned nothing new (0 task(s) in all)")) << run.output();
+  httplib::Client cli("127.0.0.1", port);
+  // The status line may come before the last thread joined: ask until it has.
+  int status = 0;
+  std::string body;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+       status != 200 && std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(std::chrono::milliseconds(50))) {
+    auto res = cli.Get("/health");
+    ASSERT_TRUE(res) << httplib::to_string(res.error());
+    status = res->status, body = res->body;
+  }
+  EXPECT_EQ(status, 200) << body << "\n" << run.output();
+  EXPECT_NE(body.find(R"("tasks":8)"), std::string::npos) << body;
+  run.Signal(SIGTERM);
+  EXPECT_EQ(WEXITSTATUS(run.Wait()), 0) << run.output();
 }
 
 TEST_F(KafkaRunTest, TwoInstancesSplitPartitionsAndOneTakesOver) {
