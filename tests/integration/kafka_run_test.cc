@@ -4,7 +4,6 @@
 // the other stops. The mock does not enforce read_committed or fencing
 // (DESIGN §7), so these tests check delivery, not exactly-once visibility.
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -14,6 +13,7 @@
 
 #include "engine/log/kafka_log.h"
 #include "engine/serde/codec.h"
+#include "tests/integration/health_probe.h"
 #include "tests/integration/topo_process.h"
 #include "tests/testing/mock_kafka.h"
 
@@ -180,19 +180,10 @@ TEST_F(KafkaRunTest, HealthIsOkWhenAThreadOwnsNoPartition) {
   run.Start(args);
   ASSERT_TRUE(run.AwaitOutput("tasks 8 ")) << run.output();
   ASSERT_TRUE(run.AwaitOutput("assigned nothing new (0 task(s) in all)")) << run.output();
-  httplib::Client cli("127.0.0.1", port);
   // The status line may come before the last thread joined: ask until it has.
-  int status = 0;
-  std::string body;
-  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-       status != 200 && std::chrono::steady_clock::now() < deadline;
-       std::this_thread::sleep_for(std::chrono::milliseconds(50))) {
-    auto res = cli.Get("/health");
-    ASSERT_TRUE(res) << httplib::to_string(res.error());
-    status = res->status, body = res->body;
-  }
-  EXPECT_EQ(status, 200) << body << "\n" << run.output();
-  EXPECT_NE(body.find(R"("tasks":8)"), std::string::npos) << body;
+  testing::HealthAnswer health = testing::AwaitHealthy(port, std::chrono::seconds(60));
+  EXPECT_EQ(health.status, 200) << health.body << "\n" << run.output();
+  EXPECT_NE(health.body.find(R"("tasks":8)"), std::string::npos) << health.body;
   run.Signal(SIGTERM);
   EXPECT_EQ(WEXITSTATUS(run.Wait()), 0) << run.output();
 }
