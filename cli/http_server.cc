@@ -86,7 +86,8 @@ std::string MetricsText(const runtime::AppSnapshot& snap) {
          snap.dead_lettered);
   Metric(&out, "topo_records_dropped_total", "counter", "Records dropped by design (branch without default).",
          snap.dropped);
-  Metric(&out, "topo_commits_total", "counter", "Commits (transactions or offset commits).", snap.commits);
+  Metric(&out, "topo_commits_total", "counter", "Commits (transactions or offset commits).",
+         snap.commit_latency.count());
   Metric(&out, "topo_tasks", "gauge", "Tasks assigned to this instance.", static_cast<uint64_t>(snap.tasks));
   Metric(&out, "topo_paused_partitions", "gauge",
          "Input partitions paused because their task's buffer is full (back-pressure).",

@@ -184,7 +184,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
             ")  lag " + std::to_string(lag) + "  errors " + std::to_string(snap.errors) + " (dead-lettered " +
             std::to_string(snap.dead_lettered) + ", skipped " + std::to_string(snap.skipped) + ")  dropped " +
             std::to_string(snap.dropped) + "  tasks " + std::to_string(snap.tasks) + "  commits " +
-            std::to_string(snap.commits);
+            std::to_string(snap.commit_latency.count());
         if (snap.paused_partitions > 0) line += "  paused " + std::to_string(snap.paused_partitions);
         std::lock_guard<std::mutex> lock(*out_mu);
         if (tty) {

@@ -61,8 +61,8 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
  public:
   StreamThread(Application& app, int index) : app_(app), index_(index) {}
 
-  // Creates the consumer and producer and subscribes (again, after a rejoin).
-  // Creates the consumer and producer; on failure the thread has neither.
+  // Creates the consumer and producer and subscribes (again, after a rejoin);
+  // on failure the thread has neither.
   Status Init() {
     const std::string client =
         app_.options_.application_id + "-" + app_.options_.instance_id + "-thread-" + std::to_string(index_);
@@ -156,7 +156,6 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
     std::lock_guard<std::mutex> lock(mu_);
     s->records_in += records_in_.Get();
     s->records_out += records_out_.Get();
-    s->commits += commits_.Get();
     s->commit_latency += commit_latency_.Read();
     s->last_commit_latency_us =
         std::max<uint64_t>(s->last_commit_latency_us, static_cast<uint64_t>(last_commit_latency_us_.load()));
@@ -350,7 +349,6 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
     const int64_t us = MonotonicUs() - start_us;
     commit_latency_.Observe(us);
     last_commit_latency_us_.store(us);
-    ++commits_;
     return Status::Ok();
   }
 
@@ -437,7 +435,7 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
   OutputCounters* out_counters_ = nullptr;
   int64_t now_ms_ = 0;  // wall clock, read once per poll-process round (Step)
 
-  Counter records_in_, records_out_, commits_, rejoins_, pauses_, enforced_;
+  Counter records_in_, records_out_, rejoins_, pauses_, enforced_;
   Histogram commit_latency_;
   std::atomic<int64_t> last_commit_latency_us_{0};
   std::atomic<int> paused_{0};

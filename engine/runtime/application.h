@@ -81,9 +81,8 @@ struct AppSnapshot {
   uint64_t errors = 0;  // records that failed at some node (then skipped, dead-lettered or fatal)
   uint64_t skipped = 0;
   uint64_t dead_lettered = 0;
-  uint64_t dropped = 0;  // by design (a branch without default), not errors
-  uint64_t commits = 0;
-  HistogramData commit_latency;  // of every commit
+  uint64_t dropped = 0;          // by design (a branch without default), not errors
+  HistogramData commit_latency;  // of every commit; its count() is the number of commits
   uint64_t last_commit_latency_us = 0;
   uint64_t rejoins = 0;     // times a thread closed its tasks and rejoined (fenced, log I/O error)
   double process_rate = 0;  // input records/s over the last ~5 s
