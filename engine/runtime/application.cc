@@ -223,7 +223,7 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
     }
     // Nothing is left to commit; OnRevoked during Close must not try again.
     uncommitted_ = 0;
-    if (!st.ok()) app_.stop_.store(true);
+    if (!st.ok()) app_.RequestStop();  // wakes the others, also from a rejoin backoff
     // The consumer leaves the group later (CloseConsumer), once every thread has
     // made its final commit: a member leaving starts a rebalance, during which
     // the group refuses the other threads' offset commits.

@@ -29,7 +29,7 @@
 // Retention and compaction of a backend that needs it (embedded) run on a
 // maintenance thread every maintenance_interval_ms.
 //
-// Thread-safety: Start/RequestStop/Wait from one controlling thread;
+// Thread-safety: Start/Wait from one controlling thread; RequestStop and
 // Snapshot() from any thread.
 
 #include <atomic>
@@ -128,7 +128,8 @@ class Application {
   Status EnsureTopics(std::vector<std::string>* report);
   // Joins the consumer group and starts the threads.
   Status Start();
-  // Asks every thread to commit what it processed and stop.
+  // Asks every thread to commit what it processed and stop. Any thread may
+  // call it (a stream thread does when it fails).
   void RequestStop();
   // Waits for every thread; returns the first thread's fatal error, if any.
   Status Wait();
