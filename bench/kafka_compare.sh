@@ -15,7 +15,6 @@ cd "$(dirname "$0")/.."
 N="${1:-250000}"
 BUILD="${BUILD:-build-kbench}"
 TOPO="$BUILD/topo"
-MOCK="$BUILD/kafka_mock_cluster"
 PY=/usr/bin/python3
 IN=deal.events
 OUT_PY=escrow.commands.py
@@ -24,26 +23,11 @@ OUT_EOS=escrow.commands.topo-eos
 EXPECT=$((N / 4))
 
 work=$(mktemp -d)
-mock_pid=""
-cleanup() {
-  if [[ -n "$mock_pid" ]]; then
-    exec 9>&- 2>/dev/null || true   # closing its stdin stops it
-    kill "$mock_pid" 2>/dev/null || true
-    wait "$mock_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/mock_cluster.sh
+trap 'stop_mock; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
-# The mock cluster: runs until its stdin (fd 9 here) closes.
-mkfifo "$work/mock.in"
-"$MOCK" "$IN:16" "$OUT_PY:16" "$OUT_PY.loose:16" "$OUT_ALO:16" "$OUT_EOS:16" < "$work/mock.in" > "$work/mock.out" 2> "$work/mock.err" &
-mock_pid=$!
-exec 9> "$work/mock.in"
-for _ in $(seq 100); do [[ -s "$work/mock.out" ]] && break; sleep 0.05; done
-BOOT=$(head -1 "$work/mock.out")
-[[ -n "$BOOT" ]] || { echo "mock cluster did not start: $(cat "$work/mock.err")" >&2; exit 1; }
+start_mock "$work" "$IN:16" "$OUT_PY:16" "$OUT_PY.loose:16" "$OUT_ALO:16" "$OUT_EOS:16"
 echo "mock cluster: $BOOT"
 
 # N seed-like ~250-byte deal events keyed by deal_id, a quarter of them FUNDED.

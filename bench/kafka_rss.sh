@@ -14,7 +14,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD="${BUILD:-build-rel}"
 TOPO="$BUILD/topo"
-MOCK="$BUILD/kafka_mock_cluster"
 RATE="${RATE:-150000}"  # events/s fed: below what topo sustains here, so the mock drops nothing unread
 [[ $# -gt 0 ]] || set -- 1000000 5000000
 # Passes stdin through at RATE lines/s.
@@ -35,28 +34,15 @@ out.flush()
 command -v kcat > /dev/null || { echo "kcat is needed (apt-get install kcat)" >&2; exit 1; }
 
 work=$(mktemp -d)
-mock_pid=""
-stop_mock() {
-  if [[ -n "$mock_pid" ]]; then
-    exec 9>&- 2>/dev/null || true  # closing its stdin stops it
-    wait "$mock_pid" 2>/dev/null || true
-    mock_pid=""
-  fi
-}
+source bench/mock_cluster.sh
 trap 'stop_mock; rm -rf "$work"' EXIT
 
 for n in "$@"; do
   # A fresh cluster per run: runs don't share the mock's memory or retention.
-  rm -f "$work/mock.in" && mkfifo "$work/mock.in"
-  "$MOCK" deal.events:16 escrow.commands.topo-eos:16 < "$work/mock.in" > "$work/mock.out" 2> "$work/mock.err" &
-  mock_pid=$!
-  exec 9> "$work/mock.in"
-  for _ in $(seq 100); do [[ -s "$work/mock.out" ]] && break; sleep 0.05; done
-  boot=$(head -1 "$work/mock.out")
-  [[ -n "$boot" ]] || { echo "mock cluster did not start: $(cat "$work/mock.err")" >&2; exit 1; }
+  start_mock "$work" deal.events:16 escrow.commands.topo-eos:16
 
   /usr/bin/time -f "peak RSS %M KiB" -o "$work/rss" "$TOPO" run bench/kafka_bench_eos.jsonnet \
-    --bootstrap-servers "$boot" --application-id "rss-$n" --threads 2 --status-interval 0 --http-port -1 \
+    --bootstrap-servers "$BOOT" --application-id "rss-$n" --threads 2 --status-interval 0 --http-port -1 \
     --exit-when-idle 3000 > "$work/topo.out" 2>&1 &
   topo_pid=$!
   # Both threads' first assignment (a rebalance on the mock takes seconds).
@@ -67,7 +53,7 @@ for n in "$@"; do
   done
   s=$(date +%s.%N)
   bash bench/seed_events.sh "$n" kv | /usr/bin/python3 -c "$THROTTLE" "$RATE" |
-    kcat -P -b "$boot" -t deal.events -K $'\t' -X linger.ms=20
+    kcat -P -b "$BOOT" -t deal.events -K $'\t' -X linger.ms=20
   e=$(date +%s.%N)
   wait "$topo_pid" || { echo "topo run failed:" >&2; tail -5 "$work/topo.out" >&2; }
   echo "N=$n: kcat fed it in $(awk -v s="$s" -v e="$e" 'BEGIN{printf("%.1f", e-s)}') s;" \
