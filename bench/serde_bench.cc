@@ -44,6 +44,46 @@ std::vector<std::string> Envelopes() {
   return out;
 }
 
+// Trade events with JSON-number prices and quantities (doubles): the DOM path
+// plus the scan that proves no number lost digits (HasLongDigitRun). With
+// state.range(0) == 1 every price has 20 significant digits, so each payload
+// takes the exact (slow) path: the price of keeping them.
+std::vector<std::string> Trades(bool long_prices) {
+  std::vector<std::string> out;
+  for (int i = 0; i < kRecords; ++i) {
+    char buf[512];
+    if (long_prices) {
+      std::snprintf(buf, sizeof buf,
+                    R"({"trade_id":"t-%06d","symbol":"BTC-USDT","side":"%s","price":%d.1234567890123456,)"
+                    R"("qty":0.%04d,"fee":0.%03d,"ts":%lld})",
+                    i, i % 2 ? "buy" : "sell", 60000 + i, 1 + i % 9999, i % 1000, 1736937000000LL + i);
+    } else {
+      std::snprintf(buf, sizeof buf,
+                    R"({"trade_id":"t-%06d","symbol":"BTC-USDT","side":"%s","price":%d.%02d,)"
+                    R"("qty":0.%04d,"fee":0.%03d,"ts":%lld})",
+                    i, i % 2 ? "buy" : "sell", 60000 + i, i % 100, 1 + i % 9999, i % 1000, 1736937000000LL + i);
+    }
+    out.emplace_back(buf);
+  }
+  return out;
+}
+
+void BM_JsonDecodeNumbers(benchmark::State& state) {
+  const auto inputs = Trades(state.range(0) == 1);
+  JsonCodec codec;
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    const std::string& in = inputs[i++ & (kRecords - 1)];
+    auto v = codec.Decode(in);
+    if (!v.ok()) state.SkipWithError(v.status().message().c_str());
+    benchmark::DoNotOptimize(v);
+    bytes += in.size();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_JsonDecodeNumbers)->Arg(0)->Arg(1)->ArgName("long_prices");
+
 void BM_JsonDecode(benchmark::State& state) {
   const auto inputs = Envelopes();
   JsonCodec codec;

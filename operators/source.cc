@@ -22,6 +22,8 @@ struct SourceSpec : OperatorSpec {
   struct TopicCodecs {
     std::string topic;  // stable storage for Record::topic
     std::string key_codec, value_codec;
+    // Top-level value fields the topic's schema declares 'decimal'.
+    std::vector<std::string> decimal_fields;
   };
   std::string node_id;
   std::vector<TopicCodecs> topics;
@@ -41,7 +43,7 @@ class SourceOp final : public runtime::SourceOperator {
   }
   Status Init(const runtime::CompiledTopology& topology) {
     for (const auto& t : spec_.topics) {
-      Codecs c{&t.topic, nullptr, nullptr};
+      Codecs c{&t.topic, &t.decimal_fields, nullptr, nullptr};
       ASSIGN_OR_RETURN(c.key, topology.MakeCodec(t.key_codec));
       ASSIGN_OR_RETURN(c.value, topology.MakeCodec(t.value_codec));
       codecs_.emplace(t.topic, std::move(c));
@@ -64,6 +66,7 @@ class SourceOp final : public runtime::SourceOperator {
       auto v = c.value->DecodeProjected(*raw.value, value_read_);
       if (!v.ok()) return v.status().WithContext("value does not decode as " + c.value->name());
       r.value = std::move(v).value();
+      if (!c.decimal_fields->empty()) RETURN_IF_ERROR(DeclaredDecimals(*c.decimal_fields, r.value));
     }
     r.timestamp = raw.timestamp;
     r.headers = raw.headers;
@@ -84,8 +87,29 @@ class SourceOp final : public runtime::SourceOperator {
  private:
   struct Codecs {
     const std::string* topic;
+    const std::vector<std::string>* decimal_fields;
     std::unique_ptr<Codec> key, value;
   };
+
+  // Makes the schema's 'decimal' fields decimals, exactly, so the type the
+  // checker gave them holds at run time: a JSON number by its exact value, a
+  // string by parsing it ("16.49"). Absent and null fields stay null; any other
+  // value is an error of the record.
+  static Status DeclaredDecimals(const std::vector<std::string>& fields, Value& value) {
+    if (!value.is_object()) return Status::Ok();
+    for (const std::string& name : fields) {
+      const Value* f = value.Get(name);
+      if (f == nullptr || f->is_null() || f->is_decimal()) continue;
+      Result<Decimal> d = f->is_string() ? Decimal::Parse(f->as_string()) : ExactDecimalOf(*f);
+      if (!d.ok())
+        return Status::Invalid("field '" + name + "' is declared decimal in the topic's schema, but " +
+                               (f->is_string() || f->is_number()
+                                    ? d.status().message()
+                                    : std::string("it is ") + ValueTypeName(f->type())));
+      *value.MutableObject().FindMutable(name) = Value(*d);
+    }
+    return Status::Ok();
+  }
   const SourceSpec& spec_;
   const Projection& key_read_;    // what downstream nodes read of the key
   const Projection& value_read_;  // ... and of the value
@@ -118,7 +142,11 @@ std::shared_ptr<const OperatorSpec> CompileSource(CompileContext& ctx) {
     if (!kcheck.ok()) ctx.Error("key codec: " + kcheck.status().message());
     auto vcheck = MakeCodec(vc, ctx.protos());
     if (!vcheck.ok()) ctx.Error("value codec: " + vcheck.status().message());
-    spec->topics.push_back({topic, kc, vc});
+    std::vector<std::string> decimals;
+    if (vc == "json")
+      for (const auto& [field, type] : decl.schema())
+        if (type == "decimal") decimals.push_back(field);
+    spec->topics.push_back({topic, kc, vc, std::move(decimals)});
   }
   spec->output_type = ctx.input_types().empty() ? runtime::StreamType{} : ctx.input_types()[0];
   if (!p.timestamp().empty()) {

@@ -124,7 +124,7 @@ Result<Decimal> ToDecimal(const Value& v) {
   switch (v.type()) {
     case ValueType::kDecimal: return v.as_decimal();
     case ValueType::kInt: return Decimal::FromInt(v.as_int());
-    case ValueType::kDouble: return Decimal::FromDouble(v.as_double());
+    case ValueType::kDouble: return ExactDecimalOf(v);
     case ValueType::kString: return Decimal::Parse(v.as_string());
     default: return Status::Invalid(std::string("cannot convert ") + ValueTypeName(v.type()) + " to decimal");
   }
@@ -358,8 +358,8 @@ bool FnRound(const Value* const* a, int n, Value& out, std::string* err) {
   }
   // A double rounds through its shortest decimal form, so round(2.675, 2, 'half_up')
   // is 2.68 as written, not 2.67 as the binary value 2.67499999... would give.
-  double d = x.as_double();
-  auto dec = Decimal::FromDouble(d);
+  Decimal kept;
+  Result<Decimal> dec = x.KeptExact(&kept) ? Result<Decimal>(kept) : Decimal::FromDouble(x.as_double());
   if (!dec.ok()) {  // NaN, infinities, magnitudes beyond any fraction digits
     out = x;
     return true;
@@ -428,6 +428,9 @@ bool FnDouble(const Value* const* a, int, Value& out, std::string* err) {
       auto r = std::from_chars(s.data(), s.data() + s.size(), d);
       if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size())
         return Err(err, "cannot parse " + Quote(x.as_string()) + " as a double");
+      // A record never carries NaN or an infinity (JSON has neither): refusing
+      // them here fails the record at this node, under this node's policy.
+      if (!std::isfinite(d)) return Err(err, Quote(x.as_string()) + " is not a finite double");
       out = Value(d);
       return true;
     }
@@ -826,7 +829,7 @@ bool AppendText(std::string& out, const Value& v, std::string* err) {
   switch (v.type()) {
     case ValueType::kString: out += v.as_string(); return true;
     case ValueType::kInt: AppendInt(out, v.as_int()); return true;
-    case ValueType::kDouble: AppendDouble(out, v.as_double()); return true;
+    case ValueType::kDouble: AppendDoubleText(out, v); return true;
     case ValueType::kDecimal: v.as_decimal().AppendTo(out); return true;
     case ValueType::kBool: out += v.as_bool() ? "true" : "false"; return true;
     default: {

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "engine/expr/functions.h"
+#include "engine/value/text.h"
 
 namespace topo::expr {
 
@@ -122,6 +123,16 @@ bool Arith(Tok op, const Value& a, const Value& b, Value& out, std::string* err)
       r = std::fmod(x, y);
       break;
     default: break;
+  }
+  // NaN and infinities are not values a record can carry (JSON has none):
+  // overflow fails the record here, at this node, not later at a sink.
+  if (!std::isfinite(r)) {
+    std::string text;
+    AppendDouble(text, x);
+    text += " " + TokName(op).substr(1, 1) + " ";
+    AppendDouble(text, y);
+    *err = "double overflow: " + text + " is not a finite number";
+    return false;
   }
   out = Value(r);
   return true;
@@ -396,7 +407,7 @@ class CompareConstNode final : public BoolNode {
     if (v.is_int() && k_.is_int()) {
       const int64_t a = v.as_int(), b = k_.as_int();
       c = a < b ? -1 : (a > b ? 1 : 0);
-    } else if (v.is_double() && k_.is_double()) {
+    } else if (v.is_double() && k_.is_double() && !v.has_kept_exact()) {
       const double a = v.as_double(), b = k_.as_double();
       c = a < b ? -1 : (a > b ? 1 : 0);
     } else if (!Order(v, k_, &c)) {

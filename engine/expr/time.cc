@@ -146,12 +146,26 @@ Result<int64_t> TruncateTime(int64_t ms, std::string_view unit) {
   if (unit == "minute") step = 60'000;
   if (unit == "hour") step = 3'600'000;
   if (unit == "day") step = kMsPerDay;
-  if (step != 0) return FloorDiv(ms, step) * step;
+  // The start of the unit can lie before the earliest epoch ms an int64 holds
+  // (truncate_time(-9223372036854775808, 'year')): an error, never a wrap.
+  auto out_of_range = [&] {
+    return Status::OutOfRange("truncate_time(" + std::to_string(ms) + ", '" + std::string(unit) +
+                              "'): the start of that " + std::string(unit) +
+                              " is before the earliest time an int64 "
+                              "of epoch milliseconds holds");
+  };
+  int64_t start;
+  if (step != 0) {
+    if (__builtin_mul_overflow(FloorDiv(ms, step), step, &start)) return out_of_range();
+    return start;
+  }
   if (unit == "month" || unit == "year") {
     int64_t year;
     int month, day;
     CivilFromDays(FloorDiv(ms, kMsPerDay), &year, &month, &day);
-    return DaysFromCivil(year, unit == "year" ? 1 : month, 1) * kMsPerDay;
+    if (__builtin_mul_overflow(DaysFromCivil(year, unit == "year" ? 1 : month, 1), kMsPerDay, &start))
+      return out_of_range();
+    return start;
   }
   return Status::Invalid("unknown time unit '" + std::string(unit) +
                          "' (use second, minute, hour, day, month or year)");

@@ -3,7 +3,9 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
+#include <cfloat>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -25,18 +27,25 @@ namespace {
 
 // ---- decoding ----
 
+// What the DOM decode saw that the DOM cannot decode exactly (see
+// NeedsExactNumbers): whether it built a double, and a zero or subnormal one.
+struct DomNumbers {
+  bool doubles = false;
+  bool tiny = false;
+};
+
 // Builds, in `out`, the Value for a DOM element simdjson has already validated,
 // so no step can fail. Every Value is constructed in place in its parent
 // (Emplace, AppendSlot): each extra move of a short string is a memcpy that
 // stalls on the store it just made.
-void FromElement(simdjson::dom::element e, Value& out) {
+void FromElement(simdjson::dom::element e, Value& out, DomNumbers& seen) {
   using simdjson::dom::element_type;
   switch (e.type()) {
     case element_type::OBJECT: {
       simdjson::dom::object o = e.get_object().value_unsafe();
       auto obj = std::make_shared<Object>();
       obj->Reserve(o.size());
-      for (simdjson::dom::key_value_pair f : o) FromElement(f.value, obj->AppendSlot(f.key));
+      for (simdjson::dom::key_value_pair f : o) FromElement(f.value, obj->AppendSlot(f.key), seen);
       out.Emplace<std::shared_ptr<Object>>(std::move(obj));
       return;
     }
@@ -44,16 +53,22 @@ void FromElement(simdjson::dom::element e, Value& out) {
       simdjson::dom::array a = e.get_array().value_unsafe();
       auto arr = std::make_shared<Array>();
       arr->reserve(a.size());
-      for (simdjson::dom::element x : a) FromElement(x, arr->emplace_back());
+      for (simdjson::dom::element x : a) FromElement(x, arr->emplace_back(), seen);
       out.Emplace<std::shared_ptr<Array>>(std::move(arr));
       return;
     }
     case element_type::STRING: out.Emplace<std::string>(e.get_string().value_unsafe()); return;
     case element_type::INT64: out.Emplace<int64_t>(e.get_int64().value_unsafe()); return;
-    case element_type::UINT64:
-      out.Emplace<double>(static_cast<double>(e.get_uint64().value_unsafe()));
+    case element_type::UINT64:  // above int64: exact as a decimal, like longer integers
+      out.Emplace<Decimal>(static_cast<Decimal::Int>(e.get_uint64().value_unsafe()), 0);
       return;
-    case element_type::DOUBLE: out.Emplace<double>(e.get_double().value_unsafe()); return;
+    case element_type::DOUBLE: {
+      const double d = e.get_double().value_unsafe();
+      seen.doubles = true;
+      seen.tiny |= std::fabs(d) < DBL_MIN;
+      out.Emplace<DoubleRep>(DoubleRep{0, d, -1});
+      return;
+    }
     case element_type::BOOL: out.Emplace<bool>(e.get_bool().value_unsafe()); return;
     case element_type::NULL_VALUE: out = Value(); return;
   }
@@ -61,8 +76,8 @@ void FromElement(simdjson::dom::element e, Value& out) {
 
 // FromElement restricted to what `p` reads: objects keep only the named fields
 // (in payload order); everything under a `whole` projection is built in full.
-void FromElementProjected(simdjson::dom::element e, const Projection& p, Value& out) {
-  if (p.whole || e.type() != simdjson::dom::element_type::OBJECT) return FromElement(e, out);
+void FromElementProjected(simdjson::dom::element e, const Projection& p, Value& out, DomNumbers& seen) {
+  if (p.whole || e.type() != simdjson::dom::element_type::OBJECT) return FromElement(e, out, seen);
   simdjson::dom::object o = e.get_object().value_unsafe();
   auto obj = std::make_shared<Object>();
   obj->Reserve(p.fields.size());
@@ -70,7 +85,7 @@ void FromElementProjected(simdjson::dom::element e, const Projection& p, Value& 
   for (simdjson::dom::key_value_pair f : o) {
     const Projection* sub = p.Field(f.key);
     if (sub == nullptr) continue;
-    FromElementProjected(f.value, *sub, obj->AppendSlot(f.key));
+    FromElementProjected(f.value, *sub, obj->AppendSlot(f.key), seen);
     // Every field read is found: skip the rest. (With a duplicate key this may stop
     // before the second copy; lookups find the first anyway, as with Decode.)
     if (obj->size() == wanted) break;
@@ -78,10 +93,110 @@ void FromElementProjected(simdjson::dom::element e, const Projection& p, Value& 
   out.Emplace<std::shared_ptr<Object>>(std::move(obj));
 }
 
+// Whether a run of 16 or more bytes of [0-9.] occurs in s: the only way a JSON
+// number can have more significant digits than a double keeps (15 survive any
+// text -> double -> shortest text round trip). Conservative: digits inside
+// strings count too. 64 bytes a step, as bit masks (a 16-run is found by
+// and-ing the mask with itself shifted by 1, 2, 4 and 8).
+bool HasLongDigitRun(std::string_view s) {
+  uint64_t carry = 0;  // length of the run that ends the previous block
+  for (size_t at = 0; at < s.size(); at += 64) {
+    const size_t n = std::min<size_t>(64, s.size() - at);
+    uint64_t m = 0;
+#if defined(__SSE2__)
+    alignas(16) char block[64];
+    const char* p = s.data() + at;
+    if (n < 64) {
+      std::memset(block, 0, sizeof block);
+      std::memcpy(block, p, n);
+      p = block;
+    }
+    for (int i = 0; i < 4; ++i) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+      const __m128i digit =
+          _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)), _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+      const __m128i run = _mm_or_si128(digit, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+      m |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(run))) << (16 * i);
+    }
+#else
+    for (size_t i = 0; i < n; ++i) {
+      const char c = s[at + i];
+      if ((c >= '0' && c <= '9') || c == '.') m |= uint64_t{1} << i;
+    }
+#endif
+    if (carry + static_cast<uint64_t>(std::countr_one(m)) >= 16) return true;
+    uint64_t r = m & (m >> 1);
+    r &= r >> 2;
+    r &= r >> 4;
+    r &= r >> 8;
+    if (r != 0) return true;
+    carry = m == ~uint64_t{0} ? carry + 64 : static_cast<uint64_t>(std::countl_one(m));
+  }
+  return false;
+}
+
+// Whether a payload that simdjson's DOM decoded may hold a number the DOM got
+// inexact: a double with more significant digits than a double keeps, or one
+// that underflowed to zero (1e-400, which the DOM reads as 0.0 silently).
+bool NeedsExactNumbers(std::string_view payload, const DomNumbers& seen) {
+  if (!seen.doubles) return false;
+  if (HasLongDigitRun(payload)) return true;
+  return seen.tiny &&
+         (payload.find("e-") != std::string_view::npos || payload.find("E-") != std::string_view::npos);
+}
+
+// The value of a JSON number's text, as sign, significant digits and the
+// exponent of the last digit, so two spellings of one value compare equal
+// ("1.50", "15e-1", "1.5").
+struct NumberDigits {
+  bool negative = false;
+  std::string digits;  // no leading or trailing zeros; empty for zero
+  int64_t exponent = 0;
+  bool operator==(const NumberDigits& o) const {
+    return digits.empty() ? o.digits.empty()
+                          : negative == o.negative && digits == o.digits && exponent == o.exponent;
+  }
+};
+
+NumberDigits DigitsOf(std::string_view text) {
+  NumberDigits out;
+  size_t i = 0;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) out.negative = text[i++] == '-';
+  int64_t fraction = 0;
+  bool dot = false;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '.') {
+      dot = true;
+    } else if (c >= '0' && c <= '9') {
+      if (dot) ++fraction;
+      if (!out.digits.empty() || c != '0') out.digits.push_back(c);
+    } else {
+      break;
+    }
+  }
+  int64_t exp = 0;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    bool neg = false;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) neg = text[i++] == '-';
+    for (; i < text.size(); ++i)
+      if (exp < 1000000) exp = exp * 10 + (text[i] - '0');
+    if (neg) exp = -exp;
+  }
+  out.exponent = exp - fraction;
+  while (!out.digits.empty() && out.digits.back() == '0') {
+    out.digits.pop_back();
+    ++out.exponent;
+  }
+  return out;
+}
+
 // A strict, unhurried recursive-descent JSON parser. It runs only when simdjson
-// rejects a payload, for two reasons: simdjson's DOM reports no position, and
-// it rejects valid JSON integers beyond 64 bits, which this parser accepts as
-// doubles (like integers between 2^63 and 2^64).
+// rejects a payload or may have decoded a number inexactly, for three reasons:
+// simdjson's DOM reports no position, it rejects valid JSON integers beyond 64
+// bits (this parser makes them decimals), and its doubles lose the digits of
+// longer numbers (this parser keeps them: Value::ExactDouble).
 class SlowJsonParser {
  public:
   explicit SlowJsonParser(std::string_view in) : in_(in) {}
@@ -347,7 +462,7 @@ class SlowJsonParser {
       if (!digit()) return Fail("invalid number: expected a digit in the exponent");
       while (digit()) ++pos_;
     }
-    std::string text(in_.substr(start, pos_ - start));
+    const std::string text(in_.substr(start, pos_ - start));
     if (integral) {
       int64_t i;
       auto r = std::from_chars(text.data(), text.data() + text.size(), i);
@@ -355,16 +470,36 @@ class SlowJsonParser {
         *out = Value(i);
         return true;
       }
+      // Beyond int64: an exact decimal, so the digits survive arithmetic too.
+      auto d = Decimal::Parse(text);
+      if (!d.ok()) return FailNumber(start, text);
+      *out = Value(*d);
+      return true;
     }
     // strtod rather than from_chars: it rounds underflow to zero instead of failing.
-    errno = 0;
     double d = std::strtod(text.c_str(), nullptr);
     if (std::isinf(d)) {
       pos_ = start;
       return Fail("number out of range");
     }
-    *out = Value(d);
+    char shortest[kMaxDoubleText];
+    const char* end = std::to_chars(shortest, shortest + sizeof shortest, d).ptr;
+    if (DigitsOf(text) == DigitsOf(std::string_view(shortest, static_cast<size_t>(end - shortest)))) {
+      *out = Value(d);  // the double gives the text's value back
+      return true;
+    }
+    auto exact = Decimal::Parse(text);
+    if (!exact.ok()) return FailNumber(start, text);
+    *out = Value::ExactDouble(d, *exact);
     return true;
+  }
+
+  // A number neither an int64, nor a double, nor a decimal holds exactly.
+  bool FailNumber(size_t start, const std::string& text) {
+    pos_ = start;
+    return Fail("number " + (text.size() > 60 ? text.substr(0, 57) + "..." : text) +
+                " cannot be kept exactly: topo keeps numbers exact up to 38 significant digits, 36 after "
+                "the point (a double holds about 15)");
   }
 
   std::string_view in_;
@@ -463,7 +598,16 @@ class JsonWriter {
         len_ = static_cast<size_t>(std::to_chars(p, p + 24, v.as_int()).ptr - data_);
         return true;
       }
-      case ValueType::kDouble: return WriteDouble(v.as_double());
+      case ValueType::kDouble: {
+        Decimal exact;
+        if (!v.KeptExact(&exact)) return WriteDouble(v.as_double());
+        // The digits it was decoded from; ".0" keeps an integral one a double.
+        scratch_->clear();
+        exact.AppendTo(*scratch_);
+        if (exact.scale() == 0) scratch_->append(".0");
+        Put(scratch_->data(), scratch_->size());
+        return true;
+      }
       case ValueType::kDecimal:
         scratch_->clear();
         v.as_decimal().AppendTo(*scratch_);
@@ -646,20 +790,25 @@ Result<Value> JsonCodec::DecodeProjected(std::string_view bytes, const Projectio
   simdjson::error_code err = parser_->dom.parse(bytes.data(), bytes.size(), true).get(root);
   if (!err) {
     Value v;
-    FromElementProjected(root, projection, v);
-    return v;
+    DomNumbers seen;
+    FromElementProjected(root, projection, v, seen);
+    if (!NeedsExactNumbers(bytes, seen)) return v;
+    // Rare: a number with more digits than a double keeps. The slow parser
+    // keeps them (it decodes every field; a projection only saves work).
   }
 
   SlowJsonParser slow(bytes);
   Value v;
   if (slow.Parse(&v)) {
-    // Valid JSON simdjson cannot hold (integers beyond 64 bits): the slow
-    // parser's result stands. Any other disagreement is simdjson's call.
-    if (err == simdjson::NUMBER_ERROR) return v;
+    // Valid JSON the DOM cannot hold exactly (long numbers, integers beyond 64
+    // bits): the slow parser's result stands. Any other disagreement is simdjson's call.
+    if (!err || err == simdjson::NUMBER_ERROR) return v;
     return Status::Invalid(std::string("invalid JSON: ") + simdjson::error_message(err));
   }
-  return Status::Invalid("invalid JSON at byte " + std::to_string(slow.error_offset()) + ": " + slow.error() +
-                         " (" + simdjson::error_message(err) + ")");
+  std::string why = std::string(err ? "invalid JSON" : "JSON") + " at byte " +
+                    std::to_string(slow.error_offset()) + ": " + slow.error();
+  if (err) why += std::string(" (") + simdjson::error_message(err) + ")";
+  return Status::Invalid(why);
 }
 
 Status JsonCodec::Encode(const Value& v, std::string* out) {

@@ -2,23 +2,28 @@
 // JsonCodec: the 'json' codec, JSON text <-> Value.
 //
 // Decode (simdjson's DOM parser, runtime-dispatched to the CPU's SIMD kernel):
-//   integers -> int (int64); integers above int64 -> double; numbers with a
-//   fraction or exponent -> double; strings -> string; objects -> object in
+//   integers -> int (int64); integers beyond int64 (up to 38 digits) -> decimal;
+//   numbers with a fraction or exponent -> double, and when the double cannot
+//   give the text's value back (more than 15 significant digits, or an underflow
+//   such as 1e-400) the double keeps the exact decimal too (Value::ExactDouble),
+//   so no digit is lost on the way through; a number that no int64, double or
+//   38-digit decimal holds exactly (a 40-digit one, 1e-400, 1e400) is an error,
+//   never a rounding; strings -> string; objects -> object in
 //   document order; arrays -> array. The whole payload must be one JSON value
 //   (surrounding whitespace allowed) in valid UTF-8. Malformed input is an
 //   InvalidArgument status with simdjson's error text and the byte offset of
 //   the first error. Duplicate keys are kept as they come (JSON allows them;
-//   Object::Find returns the first).
+//   Object::Find returns the first). Value-exact, not text-exact: trailing
+//   fraction zeros of a double are not kept (16.490 is written back 16.49).
 //
 // Encode: compact JSON, byte-exact deterministic (fields in object order, no
-// spaces). int as written; double in its shortest round-trip form (FormatDouble,
-// engine/value/text.h), with ".0" added to integral values so they decode as
-// double again; NaN and infinities are errors (JSON cannot hold them); decimal
-// as a JSON number with exactly its digits ("16.50"); bytes as a base64 string;
-// strings escaped per RFC 8259 (quote, backslash, control characters; text.h's
-// EscapeJsonByte), other UTF-8 written as is. A string that is not valid UTF-8
-// is an error (the output would not be JSON). Errors name the path of the
-// offending value ("payload.amount", "items[2]").
+// spaces). int as written; double as its kept exact decimal, else in its
+// shortest round-trip form (FormatDouble, engine/value/text.h), with ".0" added to integral values so they
+// decode as double again; NaN and infinities are errors (JSON cannot hold them); decimal as a JSON number
+// with exactly its digits ("16.50"); bytes as a base64 string; strings escaped per RFC 8259 (quote,
+// backslash, control characters; text.h's EscapeJsonByte), other UTF-8 written as is. A string that is not
+// valid UTF-8 is an error (the output would not be JSON). Errors name the path of the offending value
+// ("payload.amount", "items[2]").
 //
 // Thread-safety: NOT thread-safe (keeps the parser and its buffers between calls).
 

@@ -38,7 +38,7 @@ Status StringCodec::Encode(const Value& v, std::string* out) {
       return Status::Ok();
     }
     // NaN and infinities in Java's Double.toString spellings, so text keys from either side agree.
-    case ValueType::kDouble: AppendDouble(*out, v.as_double()); return Status::Ok();
+    case ValueType::kDouble: AppendDoubleText(*out, v); return Status::Ok();
     case ValueType::kNull:
     case ValueType::kArray:
     case ValueType::kObject: break;

@@ -274,6 +274,20 @@ Result<Decimal> Decimal::FromDouble(double d) {
   return res;
 }
 
+Result<Decimal> Decimal::FromDoubleExact(double d) {
+  if (!std::isfinite(d)) return Status::Invalid("cannot convert a non-finite double to decimal");
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, d);
+  std::string_view text(buf, static_cast<size_t>(r.ptr - buf));
+  Parsed p;
+  RETURN_IF_ERROR(ParseParts(text, &p));
+  auto res = Normalize(text, p, /*round=*/false);
+  if (!res.ok())
+    return Status::OutOfRange("double " + std::string(text) +
+                              " has no exact decimal (decimals hold 38 digits, at most 36 after the point)");
+  return res;
+}
+
 void Decimal::AppendTo(std::string& out) const {
   char buf[96];
   char* end = buf + sizeof buf;

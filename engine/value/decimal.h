@@ -50,6 +50,9 @@ class Decimal {
   // 16.489999...). NaN and infinities are errors, so are magnitudes of 1e38 and
   // above; digits beyond 36 fraction digits round half-even (5e-324 -> 0).
   static Result<Decimal> FromDouble(double d);
+  // FromDouble that never rounds: a double needing more than 36 fraction
+  // digits (1e-40) is an error too. What decimal(x) of a double uses.
+  static Result<Decimal> FromDoubleExact(double d);
 
   Int coefficient() const { return coef_; }
   int32_t scale() const { return scale_; }

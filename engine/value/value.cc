@@ -76,13 +76,15 @@ int Cmp(T a, T b) {
 }  // namespace
 
 int CompareNumbers(const Value& a, const Value& b) {
-  if (a.is_int() && b.is_int()) return Cmp(a.as_int(), b.as_int());
-  if (a.is_double() && b.is_double()) return Cmp(a.as_double(), b.as_double());
-  if (a.is_int() && b.is_double())
-    return Cmp(static_cast<long double>(a.as_int()), (long double)b.as_double());
-  if (a.is_double() && b.is_int())
+  const bool exact = a.is_decimal() || b.is_decimal() || a.has_kept_exact() || b.has_kept_exact();
+  if (!exact) {
+    if (a.is_int() && b.is_int()) return Cmp(a.as_int(), b.as_int());
+    if (a.is_double() && b.is_double()) return Cmp(a.as_double(), b.as_double());
+    if (a.is_int()) return Cmp(static_cast<long double>(a.as_int()), (long double)b.as_double());
     return Cmp((long double)a.as_double(), static_cast<long double>(b.as_int()));
-  // At least one decimal: compare exactly, through the double's shortest decimal form.
+  }
+  // A decimal or a kept exact value: compare exactly, a double through its
+  // kept value or shortest decimal form.
   auto to_dec = [](const Value& v, Decimal* out) -> bool {
     if (v.is_decimal()) {
       *out = v.as_decimal();
@@ -92,7 +94,7 @@ int CompareNumbers(const Value& a, const Value& b) {
       *out = Decimal::FromInt(v.as_int());
       return true;
     }
-    return DoubleToDecimal(v.as_double(), out);
+    return v.KeptExact(out) || DoubleToDecimal(v.as_double(), out);
   };
   Decimal da, db;
   bool oka = to_dec(a, &da), okb = to_dec(b, &db);
@@ -102,6 +104,28 @@ int CompareNumbers(const Value& a, const Value& b) {
     return Cmp(x, y);
   }
   return da.Compare(db);
+}
+
+void AppendDoubleText(std::string& out, const Value& v) {
+  Decimal d;
+  if (v.KeptExact(&d)) {
+    d.AppendTo(out);
+  } else {
+    AppendDouble(out, v.as_double());
+  }
+}
+
+Result<Decimal> ExactDecimalOf(const Value& v) {
+  switch (v.type()) {
+    case ValueType::kInt: return Decimal::FromInt(v.as_int());
+    case ValueType::kDecimal: return v.as_decimal();
+    case ValueType::kDouble: {
+      Decimal d;
+      if (v.KeptExact(&d)) return d;
+      return Decimal::FromDoubleExact(v.as_double());
+    }
+    default: return Status::Invalid(std::string("cannot convert ") + ValueTypeName(v.type()) + " to decimal");
+  }
 }
 
 bool Value::Equals(const Value& o) const {
@@ -139,7 +163,7 @@ void AppendDebug(std::string& out, const Value& v) {
     case ValueType::kNull: out += "null"; break;
     case ValueType::kBool: out += v.as_bool() ? "true" : "false"; break;
     case ValueType::kInt: out += std::to_string(v.as_int()); break;
-    case ValueType::kDouble: AppendDouble(out, v.as_double()); break;
+    case ValueType::kDouble: AppendDoubleText(out, v); break;
     case ValueType::kDecimal: v.as_decimal().AppendTo(out); break;
     case ValueType::kString: AppendJsonQuoted(out, v.as_string()); break;
     case ValueType::kBytes:

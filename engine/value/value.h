@@ -9,8 +9,16 @@
 // linearly, which beats hashing for the small objects events are made of.
 //
 // Equality (Equals) is by value: numbers compare numerically across int, double
-// and decimal (a double compares through its shortest decimal form, so 16.49 ==
+// and decimal (a double compares through its exact decimal, below, so 16.49 ==
 // decimal('16.49')); objects compare ignoring field order.
+//
+// Exact doubles. A double decoded from number text that it cannot give back
+// (JSON `12345678901234567890.55`, `1.00000000000000001`: more digits than a
+// double holds) also keeps the exact decimal value of that text: arithmetic
+// uses the double, while decimal(), equality, string() and the encoders use the
+// exact value, so a number that passes through topo keeps every digit. A double
+// made any other way (arithmetic, a literal) has no kept value; its exact
+// decimal is its shortest round-trip form (16.49, not 16.4899999...).
 //
 // Thread-safety: a Value may be read from several threads; a shared array or
 // object must not be mutated (Mutable* clones when shared, so that holds).
@@ -24,6 +32,7 @@
 #include <variant>
 #include <vector>
 
+#include "engine/base/status.h"
 #include "engine/value/decimal.h"
 
 namespace topo {
@@ -34,6 +43,16 @@ enum class ValueType : uint8_t { kNull, kBool, kInt, kDouble, kDecimal, kString,
 const char* ValueTypeName(ValueType t);
 
 class Value;
+
+// The double alternative's storage: the double, and the exact decimal of the
+// text it was decoded from when the double cannot give it back (see above).
+// 32 bytes, like the string and Decimal alternatives, so Value stays 48.
+struct DoubleRep {
+  Decimal::Int exact_coef = 0;
+  double value = 0;
+  int32_t exact_scale = -1;  // -1: no exact value kept
+};
+
 using Array = std::vector<Value>;
 class Object;
 
@@ -50,7 +69,7 @@ class Value {
   Value(bool b) : v_(b) {}                                               // NOLINT
   Value(int v) : v_(int64_t{v}) {}                                       // NOLINT
   Value(int64_t v) : v_(v) {}                                            // NOLINT
-  Value(double v) : v_(v) {}                                             // NOLINT
+  Value(double v) : v_(DoubleRep{0, v, -1}) {}                           // NOLINT
   Value(Decimal v) : v_(v) {}                                            // NOLINT
   Value(std::string s) : v_(std::move(s)) {}                             // NOLINT
   Value(std::string_view s) : v_(std::in_place_type<std::string>, s) {}  // NOLINT
@@ -60,6 +79,12 @@ class Value {
   Value(Object o);                                                       // NOLINT
   Value(std::shared_ptr<Array> a) : v_(std::move(a)) {}                  // NOLINT
   Value(std::shared_ptr<Object> o) : v_(std::move(o)) {}                 // NOLINT
+  // A double decoded from text whose exact value `exact` it cannot give back.
+  static Value ExactDouble(double approx, const Decimal& exact) {
+    Value v;
+    v.v_ = DoubleRep{exact.coefficient(), approx, exact.scale()};
+    return v;
+  }
 
   ValueType type() const { return static_cast<ValueType>(v_.index()); }
   bool is_null() const { return v_.index() == 0; }
@@ -76,7 +101,16 @@ class Value {
   // Accessors require the matching type (checked by std::get).
   bool as_bool() const { return std::get<bool>(v_); }
   int64_t as_int() const { return std::get<int64_t>(v_); }
-  double as_double() const { return std::get<double>(v_); }
+  double as_double() const { return std::get<DoubleRep>(v_).value; }
+  // Requires is_double(). Sets *out to the exact decimal kept from decoding and
+  // returns true, or returns false when none was kept.
+  bool has_kept_exact() const { return is_double() && std::get<DoubleRep>(v_).exact_scale >= 0; }
+  bool KeptExact(Decimal* out) const {
+    const DoubleRep& d = std::get<DoubleRep>(v_);
+    if (d.exact_scale < 0) return false;
+    *out = Decimal(d.exact_coef, d.exact_scale);
+    return true;
+  }
   const Decimal& as_decimal() const { return std::get<Decimal>(v_); }
   const std::string& as_string() const { return std::get<std::string>(v_); }
   const Bytes& as_bytes() const { return std::get<Bytes>(v_); }
@@ -87,7 +121,7 @@ class Value {
   Object& MutableObject();
 
   // Replaces this value by a T built in place from args (T: one of the
-  // alternatives: bool, int64_t, double, Decimal, std::string, Bytes,
+  // alternatives: bool, int64_t, DoubleRep, Decimal, std::string, Bytes,
   // std::shared_ptr<Array>, std::shared_ptr<Object>). For decoders: no
   // temporary Value, so a short string is copied once, not three times.
   template <typename T, typename... Args>
@@ -108,7 +142,7 @@ class Value {
   std::string DebugString() const;
 
  private:
-  std::variant<std::monostate, bool, int64_t, double, Decimal, std::string, Bytes, std::shared_ptr<Array>,
+  std::variant<std::monostate, bool, int64_t, DoubleRep, Decimal, std::string, Bytes, std::shared_ptr<Array>,
                std::shared_ptr<Object>>
       v_;
 };
@@ -155,5 +189,15 @@ class Object {
 
 // Numeric comparison across int/double/decimal: -1, 0, 1. Requires both numbers.
 int CompareNumbers(const Value& a, const Value& b);
+
+// The exact decimal value of a number: an int or decimal as it is; a double its
+// kept exact value, else its shortest round-trip form. Never rounds: NaN,
+// infinities, magnitudes of 1e38 and above and doubles needing more than 36
+// fraction digits (1e-40) are errors, as is a value that is not a number.
+Result<Decimal> ExactDecimalOf(const Value& v);
+
+// Appends a double's text: its kept exact decimal ("12345678901234567890.55"),
+// else its shortest round-trip form (text.h's AppendDouble). Requires is_double().
+void AppendDoubleText(std::string& out, const Value& v);
 
 }  // namespace topo

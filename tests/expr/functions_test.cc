@@ -164,6 +164,40 @@ TEST_F(FunctionsTest, Decimal) {
   EXPECT_EQ(E("decimal(value.s)"), "column 1: decimal: cannot parse '  Hello World  ' as a decimal");
 }
 
+TEST_F(FunctionsTest, NumbersDecodedWithMoreDigitsThanADoubleStayExact) {
+  value_ = J(R"({"a": 12345678901234567890.55, "b": 1.00000000000000001, "c": 16.49})");
+  EXPECT_EQ(V("decimal(value.a)").as_decimal().ToString(), "12345678901234567890.55");
+  EXPECT_EQ(V("string(value.a)").as_string(), "12345678901234567890.55");
+  EXPECT_EQ(V("decimal(value.b) - decimal('1')").as_decimal().ToString(), "0.00000000000000001");
+  EXPECT_TRUE(V("value.b > 1.0").as_bool());  // compared by the exact value, not the double 1.0
+  EXPECT_TRUE(V("value.a == decimal('12345678901234567890.55')").as_bool());
+  EXPECT_FALSE(V("value.a == decimal('12345678901234567890.5')").as_bool());
+  EXPECT_EQ(V("round(value.a, 1)").as_double(), 12345678901234567890.6);
+  EXPECT_EQ(V("decimal(value.c)").as_decimal().ToString(), "16.49");
+  // Arithmetic on the double is double arithmetic: the kept value is gone.
+  EXPECT_FALSE(V("value.a * 1.0").has_kept_exact());
+}
+
+TEST_F(FunctionsTest, DecimalOfADoubleNeverRounds) {
+  value_ = J(R"({"tiny": 1.5e-37, "huge": 1e300})");
+  EXPECT_NE(E("decimal(value.tiny)").find("has no exact decimal"), std::string::npos);
+  EXPECT_NE(E("decimal(value.huge)").find("has no exact decimal"), std::string::npos);
+}
+
+TEST_F(FunctionsTest, NoNanOrInfinityIsEverAValue) {
+  value_ = J(R"({"big": 1e308, "nan": "NaN", "inf": "-Infinity", "small": 1e-308})");
+  EXPECT_NE(E("double(value.nan)").find("is not a finite double"), std::string::npos);
+  EXPECT_NE(E("double(value.inf)").find("is not a finite double"), std::string::npos);
+  EXPECT_NE(E("value.big * 10.0").find("double overflow: 1e+308 * 10 is not a finite number"),
+            std::string::npos);
+  EXPECT_NE(E("value.big + value.big").find("not a finite number"), std::string::npos);
+  EXPECT_NE(E("1.0 / value.small / value.small").find("not a finite number"), std::string::npos);
+  EXPECT_EQ(CE("double('NaN')"), "1: double: 'NaN' is not a finite double");
+  // A literal beyond a double's range is refused, not read as 0 or infinity.
+  EXPECT_EQ(CE("value.n > 1e-400"), "11: number out of range: 1e-400");
+  EXPECT_EQ(CE("value.n > 1e400"), "11: number out of range: 1e400");
+}
+
 TEST_F(FunctionsTest, Round) {
   EXPECT_EQ(V("round(value.dec, 2)").as_decimal().ToString(), "16.48");  // half_even default
   EXPECT_EQ(V("round(value.dec, 2, 'half_up')").as_decimal().ToString(), "16.49");

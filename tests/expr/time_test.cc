@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 namespace topo::expr {
@@ -117,6 +118,24 @@ TEST(TimeTest, RoundTripsEveryDayAcrossCenturies) {
   // Parse(Format(ms)) == ms over a spread of instants, including negative ones.
   for (int64_t ms = -5'000'000'000'000; ms < 5'000'000'000'000; ms += 7'777'777'777) {
     ASSERT_EQ(T(FormatTime(ms)), ms) << FormatTime(ms);
+  }
+}
+
+TEST(TimeTest, TruncateBeforeTheEarliestInt64TimeIsAnError) {
+  const int64_t min = std::numeric_limits<int64_t>::min();
+  for (const char* unit : {"second", "minute", "hour", "day", "month", "year"}) {
+    auto r = TruncateTime(min, unit);
+    ASSERT_FALSE(r.ok()) << unit << " gave " << *r;
+    EXPECT_NE(r.status().message().find("before the earliest time"), std::string::npos)
+        << r.status().message();
+  }
+  // The latest times still truncate (their unit starts earlier, in range).
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  for (const char* unit : {"second", "minute", "hour", "day", "month", "year"}) {
+    auto r = TruncateTime(max, unit);
+    ASSERT_TRUE(r.ok()) << unit << ": " << r.status().message();
+    EXPECT_LE(*r, max);
+    EXPECT_GT(*r, max - 367LL * 86400000);
   }
 }
 

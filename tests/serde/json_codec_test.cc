@@ -69,20 +69,66 @@ TEST_F(JsonCodecTest, DecodesScalarRootsAndWhitespace) {
   EXPECT_EQ(Decode("1e2").as_double(), 100.0);
 }
 
-TEST_F(JsonCodecTest, BigIntegers) {
+TEST_F(JsonCodecTest, BigIntegersAreExactDecimals) {
   EXPECT_EQ(Decode("9223372036854775807").as_int(), std::numeric_limits<int64_t>::max());
   EXPECT_EQ(Decode("-9223372036854775808").as_int(), std::numeric_limits<int64_t>::min());
-  Value u = Decode("18446744073709551615");  // uint64 max: beyond int64 -> double
-  ASSERT_TRUE(u.is_double());
-  EXPECT_EQ(u.as_double(), 18446744073709551615.0);
-  Value above = Decode("9223372036854775808");
-  ASSERT_TRUE(above.is_double());
-  // Beyond 64 bits simdjson refuses; the slow path keeps the (valid) JSON as double.
+  // Beyond int64 (simdjson's uint64 range, and beyond 64 bits where simdjson
+  // refuses): an exact decimal, written back digit for digit.
+  for (std::string_view text : {"18446744073709551615", "9223372036854775808", "-99999999999999999999",
+                                "12345678901234567890123456789012345678"}) {
+    Value v = Decode(text);
+    ASSERT_TRUE(v.is_decimal()) << text << " decoded as " << v.DebugString();
+    EXPECT_EQ(v.as_decimal().ToString(), text);
+    EXPECT_EQ(Encode(v), text);
+  }
   Value huge = Decode(R"({"id":123456789012345678901234567890})");
-  ASSERT_TRUE(huge.Get("id")->is_double());
-  EXPECT_EQ(huge.Get("id")->as_double(), 1.2345678901234568e29);
-  ASSERT_TRUE(Decode("-99999999999999999999").is_double());
+  EXPECT_EQ(Encode(huge), R"({"id":123456789012345678901234567890})");
+  // More than 38 digits: no representation keeps them, so an error, not a rounding.
+  Status s = DecodeError(R"({"id":123456789012345678901234567890123456789})");
+  EXPECT_NE(s.message().find("cannot be kept exactly"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("at byte 6"), std::string::npos) << s.ToString();
   EXPECT_FALSE(codec_.Decode("1e400").ok());  // out of double range
+}
+
+TEST_F(JsonCodecTest, NumbersPassThroughWithEveryDigit) {
+  // Fractions with more digits than a double keeps: the double for arithmetic,
+  // the exact value for decimal(), equality and encoding.
+  for (std::string_view text : {"12345678901234567890.55", "123456789012345678.91", "1.00000000000000001",
+                                "0.1000000000000000055511151231257827", "-9007199254740993.5",
+                                "99999999999999999999999999999999999999e-2"}) {
+    std::string doc = "{\"a\":" + std::string(text) + ",\"note\":\"x\"}";
+    Value v = Decode(doc);
+    const Value& a = *v.Get("a");
+    ASSERT_TRUE(a.is_double()) << text;
+    EXPECT_EQ(a.as_double(), std::strtod(std::string(text).c_str(), nullptr)) << text;
+    Decimal exact;
+    ASSERT_TRUE(a.KeptExact(&exact)) << text;
+    EXPECT_EQ(exact, *Decimal::Parse(text)) << text;
+    std::string again = Encode(v);
+    EXPECT_EQ(*Decimal::Parse(again.substr(5, again.find(',') - 5)), *Decimal::Parse(text)) << again;
+    EXPECT_TRUE(Decode(again).Equals(v)) << again;
+  }
+  // Numbers a double gives back keep no extra value, whatever path decodes them.
+  Value plain = Decode(R"({"a":16.49,"card":"4111111111111111"})");  // long digit run: slow path
+  EXPECT_FALSE(plain.Get("a")->has_kept_exact());
+  EXPECT_EQ(Encode(plain), R"({"a":16.49,"card":"4111111111111111"})");
+  // Underflow the DOM reads as 0.0: not silently zero.
+  EXPECT_FALSE(codec_.Decode(R"({"a":1e-400})").ok());
+  EXPECT_FALSE(codec_.Decode(R"({"a":0.1e-399,"b":0.0})").ok());
+  EXPECT_EQ(Decode(R"({"a":0.0,"b":"e-mail"})").Get("a")->as_double(), 0.0);
+  EXPECT_EQ(Decode("2.5e-320").as_double(), 2.5e-320);  // subnormal but exact in its shortest form
+}
+
+TEST_F(JsonCodecTest, LongDigitRunsAcrossBlockBoundaries) {
+  // The exact path is chosen by a 64-byte-block scan; a long number straddling
+  // a block boundary must still be found, at every offset.
+  const std::string number = "1234567890.1234567891";  // 20 digits: a double loses some
+  for (size_t pad = 0; pad < 70; ++pad) {
+    std::string doc = "{\"p\":\"" + std::string(pad, 'x') + "\",\"a\":" + number + "}";
+    Value v = Decode(doc);
+    ASSERT_TRUE(v.Get("a")->has_kept_exact()) << "pad " << pad;
+    EXPECT_EQ(Encode(v), doc) << "pad " << pad;
+  }
 }
 
 TEST_F(JsonCodecTest, DecodesEscapesAndUtf8) {

@@ -130,6 +130,13 @@ local codec(what, c) =
     assert advance == null : 'test advance= is not supported yet';
     { name: name, inputs: inputs, expect: expect },
 
+  // An exact decimal inside a test record: Jsonnet numbers are doubles, so
+  // 123456789012345678.91 or any number of more than 15 digits must be
+  // written topo.decimal('123456789012345678.91') to reach topo exactly.
+  decimal(text)::
+    assert std.isString(text) : "topo.decimal takes the number as a string: topo.decimal('16.49')";
+    { '$topo.decimal': text },
+
   record(topic, key=null, value=null, timestamp=null, headers={}, partition=null)::
     assert nonEmpty(topic) : 'record needs a topic';
     assert timestamp == null || std.isNumber(timestamp) : 'record timestamp must be epoch milliseconds';
