@@ -61,7 +61,8 @@ std::vector<std::string> Trades(bool long_prices) {
       std::snprintf(buf, sizeof buf,
                     R"({"trade_id":"t-%06d","symbol":"BTC-USDT","side":"%s","price":%d.%02d,)"
                     R"("qty":0.%04d,"fee":0.%03d,"ts":%lld})",
-                    i, i % 2 ? "buy" : "sell", 60000 + i, i % 100, 1 + i % 9999, i % 1000, 1736937000000LL + i);
+                    i, i % 2 ? "buy" : "sell", 60000 + i, i % 100, 1 + i % 9999, i % 1000,
+                    1736937000000LL + i);
     }
     out.emplace_back(buf);
   }
