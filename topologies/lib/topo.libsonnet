@@ -1,4 +1,4 @@
-// topo.libsonnet — the topology DSL (DESIGN.md §9). Bundled into the `topo`
+// topo.libsonnet — the topology DSL (docs/DESIGN.md §9). Bundled into the `topo`
 // binary, so `import 'topo.libsonnet'` works from any directory.
 //
 // Every constructor checks its arguments with assert, so a misuse is reported
