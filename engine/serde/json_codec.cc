@@ -93,16 +93,21 @@ void FromElementProjected(simdjson::dom::element e, const Projection& p, Value& 
   out.Emplace<std::shared_ptr<Object>>(std::move(obj));
 }
 
-// Whether a run of 16 or more bytes of [0-9.] occurs in s: the only way a JSON
-// number can have more significant digits than a double keeps (15 survive any
-// text -> double -> shortest text round trip). Conservative: digits inside
-// strings count too. 64 bytes a step, as bit masks (a 16-run is found by
-// and-ing the mask with itself shifted by 1, 2, 4 and 8).
-bool HasLongDigitRun(std::string_view s) {
-  uint64_t carry = 0;  // length of the run that ends the previous block
+// Whether s may hold a JSON number that a double does not keep: a run of 16
+// or more bytes of [0-9.] (the only way a number can have more significant
+// digits than the 15 any text -> double -> shortest text round trip keeps), or
+// a fraction ending in 0 before a delimiter (`1.00,`: its scale). Conservative:
+// bytes inside strings count too, so a yes only costs the exact path. 64 bytes
+// a step, as bit masks: a 16-run is found by and-ing the mask with itself
+// shifted by 1, 2, 4 and 8; "after a dot within a run" is m & ~(m + dots),
+// since adding a dot's bit clears the run from the dot to its end.
+bool MayHoldInexactNumber(std::string_view s) {
+  uint64_t run_carry = 0;   // length of the [0-9.] run that ends the previous block
+  uint64_t dot_carry = 0;   // 1: the previous block ended inside a run, after its dot
+  uint64_t zero_ended = 0;  // 1: ... and its last byte was that run's '0'
   for (size_t at = 0; at < s.size(); at += 64) {
     const size_t n = std::min<size_t>(64, s.size() - at);
-    uint64_t m = 0;
+    uint64_t m = 0, dots = 0, zeros = 0, delims = 0;
 #if defined(__SSE2__)
     alignas(16) char block[64];
     const char* p = s.data() + at;
@@ -113,34 +118,58 @@ bool HasLongDigitRun(std::string_view s) {
     }
     for (int i = 0; i < 4; ++i) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+      auto eq = [&](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+      auto bits = [&](__m128i x) {
+        return static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(x))) << (16 * i);
+      };
       const __m128i digit =
           _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)), _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
-      const __m128i run = _mm_or_si128(digit, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
-      m |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(run))) << (16 * i);
+      const __m128i dot = eq('.');
+      m |= bits(_mm_or_si128(digit, dot));
+      dots |= bits(dot);
+      zeros |= bits(eq('0'));
+      delims |=
+          bits(_mm_or_si128(_mm_or_si128(_mm_or_si128(eq(','), eq('}')), _mm_or_si128(eq(']'), eq(' '))),
+                            _mm_or_si128(_mm_or_si128(eq('\n'), eq('\r')), eq('\t'))));
     }
 #else
     for (size_t i = 0; i < n; ++i) {
       const char c = s[at + i];
-      if ((c >= '0' && c <= '9') || c == '.') m |= uint64_t{1} << i;
+      const uint64_t bit = uint64_t{1} << i;
+      if ((c >= '0' && c <= '9') || c == '.') m |= bit;
+      if (c == '.') dots |= bit;
+      if (c == '0') zeros |= bit;
+      if (c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t') delims |= bit;
     }
 #endif
-    if (carry + static_cast<uint64_t>(std::countr_one(m)) >= 16) return true;
+    if (n < 64) delims |= uint64_t{1} << n;  // the end of the payload ends a number too
+    // Long runs, within the block and across its start.
+    if (run_carry + static_cast<uint64_t>(std::countr_one(m)) >= 16) return true;
     uint64_t r = m & (m >> 1);
     r &= r >> 2;
     r &= r >> 4;
     r &= r >> 8;
     if (r != 0) return true;
-    carry = m == ~uint64_t{0} ? carry + 64 : static_cast<uint64_t>(std::countl_one(m));
+    run_carry = m == ~uint64_t{0} ? run_carry + 64 : static_cast<uint64_t>(std::countl_one(m));
+    // Fractions ending in 0: a '0' after its run's dot, followed by a delimiter.
+    if (zero_ended && (delims & 1)) return true;
+    const unsigned __int128 sum = static_cast<unsigned __int128>(m) + dots + dot_carry;
+    const uint64_t after_dot = m & ~static_cast<uint64_t>(sum);
+    const uint64_t zero_after_dot = after_dot & zeros;
+    if ((zero_after_dot & (delims >> 1)) != 0) return true;
+    dot_carry = after_dot >> 63;
+    zero_ended = zero_after_dot >> 63;
   }
-  return false;
+  return zero_ended != 0;
 }
 
 // Whether a payload that simdjson's DOM decoded may hold a number the DOM got
-// inexact: a double with more significant digits than a double keeps, or one
-// that underflowed to zero (1e-400, which the DOM reads as 0.0 silently).
+// inexact: a double with more digits than a double keeps or a scale it drops
+// (MayHoldInexactNumber), or one that underflowed to zero (1e-400, which the
+// DOM reads as 0.0 silently).
 bool NeedsExactNumbers(std::string_view payload, const DomNumbers& seen) {
   if (!seen.doubles) return false;
-  if (HasLongDigitRun(payload)) return true;
+  if (MayHoldInexactNumber(payload)) return true;
   return seen.tiny &&
          (payload.find("e-") != std::string_view::npos || payload.find("E-") != std::string_view::npos);
 }
@@ -190,6 +219,127 @@ NumberDigits DigitsOf(std::string_view text) {
     ++out.exponent;
   }
   return out;
+}
+
+// Whether a number's text has a fraction ending in 0 ("1.00", "2.50e3").
+bool HasTrailingFractionZero(std::string_view text) {
+  const size_t dot = text.find('.');
+  if (dot == std::string_view::npos) return false;
+  const size_t end = std::min(text.find_first_of("eE"), text.size());
+  return end > dot + 1 && text[end - 1] == '0';
+}
+
+// The Value of a JSON number with a fraction or an exponent, read as the double
+// d: that double, which also keeps the text's exact decimal when the double
+// cannot give it back (more digits, an underflow) or would drop its scale
+// ("1.00", kept so it is written back as 1.00). False when no representation
+// holds the number exactly (more than 38 significant digits, 1e-400).
+bool FractionalNumber(std::string_view text, double d, Value* out) {
+  if (!HasTrailingFractionZero(text)) {
+    char shortest[kMaxDoubleText];
+    const char* end = std::to_chars(shortest, shortest + sizeof shortest, d).ptr;
+    if (DigitsOf(text) == DigitsOf(std::string_view(shortest, static_cast<size_t>(end - shortest)))) {
+      *out = Value(d);
+      return true;
+    }
+  }
+  auto exact = Decimal::Parse(text);
+  if (!exact.ok()) return false;
+  *out = Value::ExactDouble(d, *exact);
+  return true;
+}
+
+// "number 1.2345...: cannot be kept exactly ..." for FractionalNumber's false
+// and for integers of more than 38 digits.
+std::string InexactNumberMessage(std::string_view text) {
+  return "number " + std::string(text.size() > 60 ? std::string(text.substr(0, 57)) + "..." : text) +
+         " cannot be kept exactly: topo keeps numbers exact up to 38 significant digits, 36 after the point "
+         "(a "
+         "double holds about 15)";
+}
+
+// The number tokens of a JSON text the DOM has validated, in document order:
+// the texts behind the numbers FromElement built, in the order it built them.
+class NumberTokens {
+ public:
+  explicit NumberTokens(std::string_view s) : s_(s) {}
+  // The next number's text; empty after the last.
+  std::string_view Next() {
+    while (pos_ < s_.size()) {
+      const char c = s_[pos_];
+      if (c == '"') {
+        SkipString();
+      } else if (c == '-' || (c >= '0' && c <= '9')) {
+        last_ = pos_;
+        while (pos_ < s_.size() && IsNumberByte(s_[pos_])) ++pos_;
+        return s_.substr(last_, pos_ - last_);
+      } else {
+        ++pos_;
+      }
+    }
+    return {};
+  }
+  // Byte offset of the number Next() returned last.
+  size_t last_offset() const { return last_; }
+
+ private:
+  static bool IsNumberByte(char c) {
+    return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+  }
+  void SkipString() {
+    for (size_t from = pos_ + 1;;) {
+      const void* q = std::memchr(s_.data() + from, '"', s_.size() - from);
+      if (q == nullptr) {
+        pos_ = s_.size();
+        return;
+      }
+      const size_t at = static_cast<size_t>(static_cast<const char*>(q) - s_.data());
+      size_t backslashes = 0;
+      while (at - backslashes > pos_ + 1 && s_[at - backslashes - 1] == '\\') ++backslashes;
+      from = at + 1;
+      if (backslashes % 2 == 0) {
+        pos_ = from;
+        return;
+      }
+    }
+  }
+  std::string_view s_;
+  size_t pos_ = 0;
+  size_t last_ = 0;
+};
+
+enum class Fixup { kDone, kInexact, kMismatch };
+
+// Gives each double FromElement built (the whole document, in order) the
+// exact value of its text, where the double alone does not keep it.
+Fixup ExactDoubles(Value& v, NumberTokens& tokens, std::string* why) {
+  switch (v.type()) {
+    case ValueType::kObject:
+      for (auto& [name, field] : v.MutableObject().mutable_fields())
+        if (Fixup f = ExactDoubles(field, tokens, why); f != Fixup::kDone) return f;
+      return Fixup::kDone;
+    case ValueType::kArray:
+      for (Value& e : v.MutableArray())
+        if (Fixup f = ExactDoubles(e, tokens, why); f != Fixup::kDone) return f;
+      return Fixup::kDone;
+    case ValueType::kInt:
+    case ValueType::kDecimal: {
+      const std::string_view text = tokens.Next();
+      return text.empty() || text.find_first_of(".eE") != std::string_view::npos ? Fixup::kMismatch
+                                                                                 : Fixup::kDone;
+    }
+    case ValueType::kDouble: {
+      // Each token is checked against the double the DOM made of it, so a scan
+      // that lost its place can never hand a double another number's digits.
+      const std::string_view text = tokens.Next();
+      if (text.empty() || text.find_first_of(".eE") == std::string_view::npos) return Fixup::kMismatch;
+      if (std::strtod(std::string(text).c_str(), nullptr) != v.as_double()) return Fixup::kMismatch;
+      if (FractionalNumber(text, v.as_double(), &v)) return Fixup::kDone;
+      *why = InexactNumberMessage(text);
+      return Fixup::kInexact;
+    }
+    default: return Fixup::kDone;
+  }
 }
 
 // A strict, unhurried recursive-descent JSON parser. It runs only when simdjson
@@ -482,24 +632,14 @@ class SlowJsonParser {
       pos_ = start;
       return Fail("number out of range");
     }
-    char shortest[kMaxDoubleText];
-    const char* end = std::to_chars(shortest, shortest + sizeof shortest, d).ptr;
-    if (DigitsOf(text) == DigitsOf(std::string_view(shortest, static_cast<size_t>(end - shortest)))) {
-      *out = Value(d);  // the double gives the text's value back
-      return true;
-    }
-    auto exact = Decimal::Parse(text);
-    if (!exact.ok()) return FailNumber(start, text);
-    *out = Value::ExactDouble(d, *exact);
+    if (!FractionalNumber(text, d, out)) return FailNumber(start, text);
     return true;
   }
 
   // A number neither an int64, nor a double, nor a decimal holds exactly.
   bool FailNumber(size_t start, const std::string& text) {
     pos_ = start;
-    return Fail("number " + (text.size() > 60 ? text.substr(0, 57) + "..." : text) +
-                " cannot be kept exactly: topo keeps numbers exact up to 38 significant digits, 36 after "
-                "the point (a double holds about 15)");
+    return Fail(InexactNumberMessage(text));
   }
 
   std::string_view in_;
@@ -793,8 +933,20 @@ Result<Value> JsonCodec::DecodeProjected(std::string_view bytes, const Projectio
     DomNumbers seen;
     FromElementProjected(root, projection, v, seen);
     if (!NeedsExactNumbers(bytes, seen)) return v;
-    // Rare: a number with more digits than a double keeps. The slow parser
-    // keeps them (it decodes every field; a projection only saves work).
+    // A number the DOM's double may not keep: decode the whole document (a
+    // projection only saves work) and give its doubles their exact text.
+    Value whole;
+    FromElement(root, whole, seen);
+    NumberTokens tokens(bytes);
+    std::string why;
+    switch (ExactDoubles(whole, tokens, &why)) {
+      case Fixup::kDone:
+        if (tokens.Next().empty()) return whole;
+        break;  // the scan and the DOM disagree: the slow parser decides
+      case Fixup::kInexact:
+        return Status::Invalid("JSON at byte " + std::to_string(tokens.last_offset()) + ": " + why);
+      case Fixup::kMismatch: break;
+    }
   }
 
   SlowJsonParser slow(bytes);

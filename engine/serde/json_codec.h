@@ -4,17 +4,17 @@
 // Decode (simdjson's DOM parser, runtime-dispatched to the CPU's SIMD kernel):
 //   integers -> int (int64); integers beyond int64 (up to 38 digits) -> decimal;
 //   numbers with a fraction or exponent -> double, and when the double cannot
-//   give the text's value back (more than 15 significant digits, or an underflow
-//   such as 1e-400) the double keeps the exact decimal too (Value::ExactDouble),
-//   so no digit is lost on the way through; a number that no int64, double or
+//   give the text back (more than 15 significant digits, trailing fraction
+//   zeros as in 1.00) the double keeps the text's exact decimal too
+//   (Value::ExactDouble), so a number is written back as it came; a number that no int64, double or
 //   38-digit decimal holds exactly (a 40-digit one, 1e-400, 1e400) is an error,
 //   never a rounding; strings -> string; objects -> object in
 //   document order; arrays -> array. The whole payload must be one JSON value
 //   (surrounding whitespace allowed) in valid UTF-8. Malformed input is an
 //   InvalidArgument status with simdjson's error text and the byte offset of
 //   the first error. Duplicate keys are kept as they come (JSON allows them;
-//   Object::Find returns the first). Value-exact, not text-exact: trailing
-//   fraction zeros of a double are not kept (16.490 is written back 16.49).
+//   Object::Find returns the first). Exact in value and scale, not in
+//   spelling: 1.5e3 is written back 1500.0, 0.0002 as 2e-04.
 //
 // Encode: compact JSON, byte-exact deterministic (fields in object order, no
 // spaces). int as written; double as its kept exact decimal, else in its

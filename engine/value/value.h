@@ -180,6 +180,8 @@ class Object {
   size_t size() const { return fields_.size(); }
   bool empty() const { return fields_.empty(); }
   const std::vector<Field>& fields() const { return fields_; }
+  // For changing values in place (a decoder's second pass); keep names as they are.
+  std::vector<Field>& mutable_fields() { return fields_; }
   auto begin() const { return fields_.begin(); }
   auto end() const { return fields_.end(); }
 

@@ -56,7 +56,8 @@ TEST(ExactNumbersTest, PassThroughAndCopiesKeepEveryDigit) {
   const std::string doc =
       R"({"a":12345678901234567890.55,"n":123456789012345678901234567890,"c":1234567890123456789012345678.9012345678})";
   EXPECT_EQ(PipeOne(d, "in", doc, "same"), doc);
-  EXPECT_EQ(PipeOne(d, "in", doc, "copied"), R"({"a":12345678901234567890.55,"n":123456789012345678901234567890})");
+  EXPECT_EQ(PipeOne(d, "in", doc, "copied"),
+            R"({"a":12345678901234567890.55,"n":123456789012345678901234567890})");
 }
 
 TEST(ExactNumbersTest, DecimalOfAJsonNumberIsExact) {

@@ -109,7 +109,7 @@ TEST_F(JsonCodecTest, NumbersPassThroughWithEveryDigit) {
     EXPECT_TRUE(Decode(again).Equals(v)) << again;
   }
   // Numbers a double gives back keep no extra value, whatever path decodes them.
-  Value plain = Decode(R"({"a":16.49,"card":"4111111111111111"})");  // long digit run: slow path
+  Value plain = Decode(R"({"a":16.49,"card":"4111111111111111"})");  // long digit run: exact path
   EXPECT_FALSE(plain.Get("a")->has_kept_exact());
   EXPECT_EQ(Encode(plain), R"({"a":16.49,"card":"4111111111111111"})");
   // Underflow the DOM reads as 0.0: not silently zero.
@@ -119,16 +119,37 @@ TEST_F(JsonCodecTest, NumbersPassThroughWithEveryDigit) {
   EXPECT_EQ(Decode("2.5e-320").as_double(), 2.5e-320);  // subnormal but exact in its shortest form
 }
 
+TEST_F(JsonCodecTest, FractionsKeepTheirTrailingZeros) {
+  // "1.00" is a double 1 that keeps its scale, so it is written back as written.
+  for (std::string_view doc : {R"({"fees":1.00,"amount":1000.00,"ts":"2025-01-15T10:30:00.000Z"})", "1.50",
+                               "[2.50,-0.10]", R"({"a":{"b":[100.000]}})", "1.50e3", R"({"x":0.0})"}) {
+    Value v = Decode(doc);
+    EXPECT_EQ(Encode(v), doc == std::string_view("1.50e3") ? "1500.0" : std::string(doc)) << doc;
+  }
+  Value fees = *Decode(R"({"fees":1.00})").Get("fees");
+  ASSERT_TRUE(fees.is_double());
+  EXPECT_EQ(fees.as_double(), 1.0);
+  EXPECT_TRUE(fees.Equals(Value(1.0)));
+  EXPECT_TRUE(fees.Equals(Value(int64_t{1})));
+}
+
 TEST_F(JsonCodecTest, LongDigitRunsAcrossBlockBoundaries) {
   // The exact path is chosen by a 64-byte-block scan; a long number straddling
   // a block boundary must still be found, at every offset.
-  const std::string number = "1234567890.1234567891";  // 20 digits: a double loses some
-  for (size_t pad = 0; pad < 70; ++pad) {
-    std::string doc = "{\"p\":\"" + std::string(pad, 'x') + "\",\"a\":" + number + "}";
-    Value v = Decode(doc);
-    ASSERT_TRUE(v.Get("a")->has_kept_exact()) << "pad " << pad;
-    EXPECT_EQ(Encode(v), doc) << "pad " << pad;
+  // The same for a fraction's trailing zero, and at the end of the payload.
+  for (const std::string number : {"1234567890.1234567891", "12.50", "0.10"}) {
+    for (size_t pad = 0; pad < 140; ++pad) {
+      std::string doc = "{\"p\":\"" + std::string(pad, 'x') + "\",\"a\":" + number + "}";
+      Value v = Decode(doc);
+      ASSERT_TRUE(v.Get("a")->has_kept_exact()) << number << " pad " << pad;
+      EXPECT_EQ(Encode(v), doc) << "pad " << pad;
+      std::string tail = "[\"" + std::string(pad, 'x') + "\"," + number + "]";
+      EXPECT_EQ(Encode(Decode(tail)), tail) << "pad " << pad;
+    }
   }
+  // Strings with escaped quotes do not shift which number is which.
+  const std::string tricky = R"({"s":"a\"1.5\\","t":"\\\"0.10","n":[3,4.5,16.490,7]})";
+  EXPECT_EQ(Encode(Decode(tricky)), tricky);
 }
 
 TEST_F(JsonCodecTest, DecodesEscapesAndUtf8) {
