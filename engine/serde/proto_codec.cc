@@ -31,6 +31,31 @@ Value FloatToValue(float f) {
   return Value(d);
 }
 
+// Whether v holds a NaN or an infinity; *path names the first ("a.b[2]").
+bool HasNonFinite(const Value& v, std::string* path) {
+  if (v.is_double()) return !std::isfinite(v.as_double());
+  if (v.is_array()) {
+    const Array& a = v.as_array();
+    for (size_t i = 0; i < a.size(); ++i) {
+      std::string sub;
+      if (HasNonFinite(a[i], &sub)) {
+        *path = "[" + std::to_string(i) + "]" + (sub.empty() || sub[0] == '[' ? sub : "." + sub);
+        return true;
+      }
+    }
+  }
+  if (v.is_object()) {
+    for (const auto& [k, f] : v.as_object()) {
+      std::string sub;
+      if (HasNonFinite(f, &sub)) {
+        *path = k + (sub.empty() || sub[0] == '[' ? sub : "." + sub);
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 Value Uint64ToValue(uint64_t u) {
   if (u <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return Value(static_cast<int64_t>(u));
   return Value(Decimal(static_cast<Decimal::Int>(u), 0));
@@ -433,7 +458,12 @@ Result<Value> ProtoCodec::Decode(std::string_view bytes) {
   if (!decoded_->IsInitialized())
     return Status::Invalid(descriptor_->full_name() +
                            " payload lacks required fields: " + decoded_->InitializationErrorString());
-  return MessageToValue(*decoded_);
+  Value v = MessageToValue(*decoded_);
+  std::string path;
+  if (HasNonFinite(v, &path))
+    return Status::Invalid(descriptor_->full_name() + " field '" + path +
+                           "' is NaN or infinite: a record carries only finite numbers (JSON has no NaN)");
+  return v;
 }
 
 Status ProtoCodec::Encode(const Value& v, std::string* out) {

@@ -13,7 +13,8 @@
 // text), sorted by key. Fields without presence (proto3 scalars, repeated,
 // maps) are always present, with their defaults when unset; fields with
 // presence (messages, oneof members, proto3 'optional', proto2) are null when
-// unset.
+// unset. A double or float field holding NaN or an infinity makes the payload
+// an error naming the field: a record never carries them (JSON cannot).
 //
 // Value -> message: the inverse, strict. The value must be an object; an
 // unknown field name, a type mismatch or an out-of-range number is an

@@ -27,9 +27,8 @@ topo.topology('exact', {
     fees: topo.sink('fee', 'fees'),
   },
 }))";
-  const std::string value =
-      R"({"a":12345678901234567890.55,"n":123456789012345678901234567890,)"
-      R"("d":1234567890123456789012.3456789012345678,"f":1.00})";
+  const std::string value = R"({"a":12345678901234567890.55,"n":123456789012345678901234567890,)"
+                            R"("d":1234567890123456789012.3456789012345678,"f":1.00})";
   std::ofstream(dir_ / "in.jsonl") << R"({"key":"k","value":)" << value << "}\n";
   testing::TopoProcess run;
   run.Start({"run", (dir_ / "exact.jsonnet").string(), "--data-dir", Data(), "--http-port", "-1", "--produce",
@@ -45,9 +44,11 @@ topo.topology('exact', {
   const std::string same = consume("same");
   EXPECT_NE(same.find(value), std::string::npos) << same;
   const std::string fees = consume("fees");
-  EXPECT_NE(fees.find(R"({"a":12345678901234567890.55,"fee":123456789012345678.91,)"
-                      R"("n":123456789012345678901234567890,"d":1234567890123456789012.3456789012345678,"f":1.00})"),
-            std::string::npos)
+  EXPECT_NE(
+      fees.find(
+          R"({"a":12345678901234567890.55,"fee":123456789012345678.91,)"
+          R"("n":123456789012345678901234567890,"d":1234567890123456789012.3456789012345678,"f":1.00})"),
+      std::string::npos)
       << fees;
 }
 
