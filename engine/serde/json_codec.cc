@@ -176,14 +176,19 @@ bool NeedsExactNumbers(std::string_view payload, const DomNumbers& seen) {
 
 // The value of a JSON number's text, as sign, significant digits and the
 // exponent of the last digit, so two spellings of one value compare equal
-// ("1.50", "15e-1", "1.5").
+// ("1.50", "15e-1", "1.5"). Up to 40 digits are kept (a double's shortest form
+// has at most 17); a longer text compares unequal to every shorter one.
 struct NumberDigits {
   bool negative = false;
-  std::string digits;  // no leading or trailing zeros; empty for zero
+  bool too_long = false;
+  uint8_t length = 0;
+  char digits[40];  // no leading or trailing zeros; length 0 for zero
   int64_t exponent = 0;
   bool operator==(const NumberDigits& o) const {
-    return digits.empty() ? o.digits.empty()
-                          : negative == o.negative && digits == o.digits && exponent == o.exponent;
+    if (too_long || o.too_long) return false;
+    if (length == 0 || o.length == 0) return length == o.length;
+    return negative == o.negative && exponent == o.exponent && length == o.length &&
+           std::memcmp(digits, o.digits, length) == 0;
   }
 };
 
@@ -191,7 +196,7 @@ NumberDigits DigitsOf(std::string_view text) {
   NumberDigits out;
   size_t i = 0;
   if (i < text.size() && (text[i] == '-' || text[i] == '+')) out.negative = text[i++] == '-';
-  int64_t fraction = 0;
+  int64_t fraction = 0, zeros = 0;  // zeros: pending trailing zeros, not yet in digits
   bool dot = false;
   for (; i < text.size(); ++i) {
     const char c = text[i];
@@ -199,7 +204,16 @@ NumberDigits DigitsOf(std::string_view text) {
       dot = true;
     } else if (c >= '0' && c <= '9') {
       if (dot) ++fraction;
-      if (!out.digits.empty() || c != '0') out.digits.push_back(c);
+      if (c == '0') {
+        if (out.length > 0) ++zeros;
+        continue;
+      }
+      if (out.length + zeros + 1 > static_cast<int64_t>(sizeof out.digits)) {
+        out.too_long = true;
+        return out;
+      }
+      for (; zeros > 0; --zeros) out.digits[out.length++] = '0';
+      out.digits[out.length++] = c;
     } else {
       break;
     }
@@ -213,11 +227,7 @@ NumberDigits DigitsOf(std::string_view text) {
       if (exp < 1000000) exp = exp * 10 + (text[i] - '0');
     if (neg) exp = -exp;
   }
-  out.exponent = exp - fraction;
-  while (!out.digits.empty() && out.digits.back() == '0') {
-    out.digits.pop_back();
-    ++out.exponent;
-  }
+  out.exponent = exp - fraction + zeros;
   return out;
 }
 
@@ -333,7 +343,11 @@ Fixup ExactDoubles(Value& v, NumberTokens& tokens, std::string* why) {
       // that lost its place can never hand a double another number's digits.
       const std::string_view text = tokens.Next();
       if (text.empty() || text.find_first_of(".eE") == std::string_view::npos) return Fixup::kMismatch;
-      if (std::strtod(std::string(text).c_str(), nullptr) != v.as_double()) return Fixup::kMismatch;
+      double d = 0;
+      const auto r = std::from_chars(text.data(), text.data() + text.size(), d);
+      const bool underflow = r.ec == std::errc::result_out_of_range && std::fabs(v.as_double()) < DBL_MIN;
+      if (!underflow && (r.ec != std::errc() || r.ptr != text.data() + text.size() || d != v.as_double()))
+        return Fixup::kMismatch;
       if (FractionalNumber(text, v.as_double(), &v)) return Fixup::kDone;
       *why = InexactNumberMessage(text);
       return Fixup::kInexact;
