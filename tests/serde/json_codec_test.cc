@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <random>
 #include <string>
 
 namespace topo {
@@ -131,6 +132,74 @@ TEST_F(JsonCodecTest, FractionsKeepTheirTrailingZeros) {
   EXPECT_EQ(fees.as_double(), 1.0);
   EXPECT_TRUE(fees.Equals(Value(1.0)));
   EXPECT_TRUE(fees.Equals(Value(int64_t{1})));
+}
+
+// Random documents mixing numbers of every length, scale and exponent with
+// strings full of digits, dots and escaped quotes: every number decodes to its
+// exact value and encodes back to the same value and scale, whichever path
+// (DOM, exact fix-up, slow parser) the document takes.
+TEST_F(JsonCodecTest, RandomNumbersKeepTheirExactValueOnEveryPath) {
+  std::mt19937_64 rng(20261202);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
+  auto digits = [&](int n) {
+    std::string d;
+    for (int i = 0; i < n; ++i) d.push_back(static_cast<char>('0' + pick(10)));
+    return d;
+  };
+  for (int round = 0; round < 3000; ++round) {
+    std::vector<std::string> numbers;
+    std::string doc = "[";
+    const int items = 1 + pick(8);
+    for (int i = 0; i < items; ++i) {
+      if (i > 0) doc += pick(2) ? "," : " , ";
+      if (pick(3) == 0) {  // a string that looks like numbers
+        doc += "\"" + digits(pick(20)) + (pick(2) ? "." : "\\\"") + digits(pick(20)) +
+               (pick(2) ? "\\\\" : "") + "\"";
+        continue;
+      }
+      std::string n = pick(4) == 0 ? "-" : "";
+      const int int_digits = 1 + pick(20);
+      std::string ip = digits(int_digits);
+      while (ip.size() > 1 && ip[0] == '0') ip.erase(0, 1);
+      n += ip;
+      if (pick(3) > 0) n += "." + digits(1 + pick(20));
+      if (pick(5) == 0)
+        n += std::string(pick(2) ? "e" : "E") + (pick(2) ? "-" : "") + std::to_string(pick(12));
+      numbers.push_back(n);
+      doc += n;
+    }
+    doc += "]";
+    auto decoded = codec_.Decode(doc);
+    // A number no representation holds exactly is refused; any other must decode.
+    bool holdable = true;
+    for (const auto& n : numbers) holdable = holdable && Decimal::Parse(n).ok();
+    if (!decoded.ok()) {
+      EXPECT_FALSE(holdable) << doc << ": " << decoded.status().ToString();
+      continue;
+    }
+    ASSERT_TRUE(holdable) << doc << " decoded as " << decoded->DebugString();
+    std::string again;
+    ASSERT_TRUE(codec_.Encode(*decoded, &again).ok()) << doc;
+    auto redecoded = codec_.Decode(again);
+    ASSERT_TRUE(redecoded.ok()) << again;
+    size_t k = 0;
+    for (const Value* v : {&*decoded, &*redecoded}) {
+      k = 0;
+      for (const Value& e : v->as_array()) {
+        if (e.is_string()) continue;
+        ASSERT_LT(k, numbers.size()) << doc;
+        auto exact = ExactDecimalOf(e);
+        const Decimal want = *Decimal::Parse(numbers[k]);
+        ASSERT_TRUE(exact.ok()) << numbers[k] << " in " << doc << ": " << exact.status().ToString();
+        EXPECT_EQ(exact->Compare(want), 0) << numbers[k] << " became " << exact->ToString() << " in " << doc;
+        const bool scaled = numbers[k].find_first_of("eE") == std::string::npos && e.is_double();
+        if (scaled) {
+          EXPECT_EQ(exact->scale(), want.scale()) << numbers[k] << " in " << doc << " -> " << again;
+        }
+        ++k;
+      }
+    }
+  }
 }
 
 TEST_F(JsonCodecTest, LongDigitRunsAcrossBlockBoundaries) {
