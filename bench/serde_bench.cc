@@ -44,26 +44,28 @@ std::vector<std::string> Envelopes() {
   return out;
 }
 
-// Trade events with JSON-number prices and quantities (doubles): the DOM path
-// plus the scan that proves no number lost digits (HasLongDigitRun). With
-// state.range(0) == 1 every price has 20 significant digits, so each payload
-// takes the exact (slow) path: the price of keeping them.
-std::vector<std::string> Trades(bool long_prices) {
+// Trade events with JSON-number prices, quantities and fees (doubles), in
+// three shapes (state.range(0)):
+//   0 "price":60001.25: the DOM path plus the scan that proves no number lost
+//     digits or scale (MayHoldInexactNumber);
+//   1 "price":60001.20 (trailing zeros, like "fees": 1.00): the exact path, to
+//     keep each number's scale;
+//   2 "price":60001.1234567890123456 (20 digits): the exact path, to keep them.
+std::vector<std::string> Trades(int shape) {
   std::vector<std::string> out;
   for (int i = 0; i < kRecords; ++i) {
-    char buf[512];
-    if (long_prices) {
-      std::snprintf(buf, sizeof buf,
-                    R"({"trade_id":"t-%06d","symbol":"BTC-USDT","side":"%s","price":%d.1234567890123456,)"
-                    R"("qty":0.%04d,"fee":0.%03d,"ts":%lld})",
-                    i, i % 2 ? "buy" : "sell", 60000 + i, 1 + i % 9999, i % 1000, 1736937000000LL + i);
+    char price[64];
+    if (shape == 2) {
+      std::snprintf(price, sizeof price, "%d.1234567890123456", 60000 + i);
     } else {
-      std::snprintf(buf, sizeof buf,
-                    R"({"trade_id":"t-%06d","symbol":"BTC-USDT","side":"%s","price":%d.%02d,)"
-                    R"("qty":0.%04d,"fee":0.%03d,"ts":%lld})",
-                    i, i % 2 ? "buy" : "sell", 60000 + i, i % 100, 1 + i % 9999, i % 1000,
-                    1736937000000LL + i);
+      std::snprintf(price, sizeof price, "%d.%d%d", 60000 + i, 1 + i % 9, shape == 1 ? 0 : 1 + i % 7);
     }
+    char buf[512];
+    std::snprintf(
+        buf, sizeof buf,
+        R"({"trade_id":"t-%06d","symbol":"BTC-USDT","side":"%s","price":%s,"qty":0.%d%d,"fee":0.00%d,)"
+        R"("ts":%lld})",
+        i, i % 2 ? "buy" : "sell", price, 1 + i % 9, 1 + i % 8, 1 + i % 9, 1736937000000LL + i);
     out.emplace_back(buf);
   }
   return out;
@@ -84,8 +86,10 @@ void DecodeLoop(benchmark::State& state, const std::vector<std::string>& inputs)
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
 }
 
-void BM_JsonDecodeNumbers(benchmark::State& state) { DecodeLoop(state, Trades(state.range(0) == 1)); }
-BENCHMARK(BM_JsonDecodeNumbers)->Arg(0)->Arg(1)->ArgName("long_prices");
+void BM_JsonDecodeNumbers(benchmark::State& state) {
+  DecodeLoop(state, Trades(static_cast<int>(state.range(0))));
+}
+BENCHMARK(BM_JsonDecodeNumbers)->Arg(0)->Arg(1)->Arg(2)->ArgName("shape");
 
 void BM_JsonDecode(benchmark::State& state) { DecodeLoop(state, Envelopes()); }
 BENCHMARK(BM_JsonDecode);
