@@ -3,10 +3,18 @@
 // then the JSON result parsed into the plan IR (proto/topo/plan.proto) with
 // unknown fields rejected.
 //
-// A failure here is a load error (the CLI's exit code 2): a missing file, a
-// Jsonnet syntax or runtime error (including a constructor's assert, which
-// Jsonnet reports with the user's file and line), or JSON that does not fit the
-// IR. Semantic checks (references, expressions, partitions) are validate's job.
+// A failure here is a load error (the CLI's exit code 2): a missing file (or a
+// directory), a file or import nested deeper than kMaxNestingDepth
+// (engine/plan/nesting.h), a Jsonnet syntax or runtime error (including a
+// constructor's assert), an unknown or not yet available `topo.x` constructor,
+// or JSON that does not fit the IR. Its message starts with the user's
+// location, "file:line: message" (LocateLoadError reads it back), followed by
+// Jsonnet's stack trace when there is one. Semantic checks (references,
+// expressions, partitions) are validate's job.
+//
+// Jsonnet runs on a thread of its own with a large stack (kEvaluationStackBytes,
+// reserved, touched only as used), so what passes the nesting check cannot
+// overflow the caller's stack.
 
 #include <string>
 #include <utility>
@@ -16,6 +24,8 @@
 #include "topo/plan.pb.h"
 
 namespace topo::plan {
+
+constexpr size_t kEvaluationStackBytes = size_t{256} << 20;
 
 struct LoadOptions {
   // --ext-str name=value and --ext-code name=code, as std.extVar sees them.
@@ -35,6 +45,14 @@ struct LoadedTopology {
   // line with `id:` or `'id':` as an object key), 0 when not found.
   int NodeLine(const std::string& id) const;
 };
+
+// Where a load error's message says it is: "file:line: ..." on its first line.
+struct ErrorLocation {
+  std::string file;  // empty when the message names none
+  int line = 0;
+  std::string message;  // the rest of the text, after "file:line: "
+};
+ErrorLocation LocateLoadError(const std::string& message);
 
 Result<LoadedTopology> LoadTopology(const std::string& path, const LoadOptions& options);
 // Same, from text already in memory (tests); `path` is used for messages and imports.
