@@ -10,6 +10,7 @@ extern "C" {
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -352,6 +353,180 @@ Evaluation Evaluate(const std::string& path, const std::string& text, const Load
   return ev;
 }
 
+// Offsets in `text` where identifier `word` is followed (after blanks) by `next`.
+std::vector<size_t> WordsFollowedBy(std::string_view text, std::string_view word, char next) {
+  std::vector<size_t> found;
+  auto ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (size_t pos = text.find(word); pos != std::string_view::npos; pos = text.find(word, pos + 1)) {
+    if (pos > 0 && ident(text[pos - 1])) continue;
+    size_t j = pos + word.size();
+    if (j < text.size() && ident(text[j])) continue;
+    while (j < text.size() && std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+    if (j < text.size() && text[j] == next) found.push_back(pos);
+  }
+  return found;
+}
+
+int LineAt(std::string_view text, size_t pos) {
+  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + std::min(pos, text.size()), '\n'));
+}
+
+// Offset of tests()[test]'s `test(` in the source: the k-th `test('name'` for
+// the k-th test of that name; else the test-th `test(` when every test is
+// written out; npos when neither is found.
+size_t TestPosition(const LoadedTopology& lt, int test) {
+  const std::string_view text = lt.source_text;
+  const auto& tests = lt.proto.tests();
+  if (test < 0 || test >= tests.size()) return std::string_view::npos;
+  const std::string& name = tests[test].name();
+  int same_before = 0;
+  for (int i = 0; i < test; ++i) same_before += tests[i].name() == name;
+  std::vector<size_t> calls = WordsFollowedBy(text, "test", '(');
+  for (size_t call : calls) {
+    size_t j = text.find('(', call) + 1;
+    auto skip_blanks = [&] {
+      while (j < text.size() && std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+    };
+    skip_blanks();
+    if (text.substr(j, 4) == "name") {
+      j += 4;
+      skip_blanks();
+      if (j < text.size() && text[j] == '=') ++j;
+      skip_blanks();
+    }
+    if (j >= text.size() || (text[j] != '\'' && text[j] != '"')) continue;
+    const char quote = text[j];
+    if (text.substr(j + 1, name.size()) == name && j + 1 + name.size() < text.size() &&
+        text[j + 1 + name.size()] == quote && same_before-- == 0)
+      return call;
+  }
+  if (static_cast<int>(calls.size()) == tests.size()) return calls[test];
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+int LoadedTopology::TestLine(int test) const {
+  size_t pos = TestPosition(*this, test);
+  return pos == std::string_view::npos ? 0 : LineAt(source_text, pos);
+}
+
+int LoadedTopology::RecordLine(int test, bool expect, int index) const {
+  const std::string_view text = source_text;
+  const size_t pos = TestPosition(*this, test);
+  if (pos == std::string_view::npos) return 0;
+  // The test's text runs to the next `test(` (or the end of the file).
+  size_t end = text.size();
+  for (size_t call : WordsFollowedBy(text, "test", '('))
+    if (call > pos) {
+      end = call;
+      break;
+    }
+  const std::string_view part = text.substr(pos, end - pos);
+  std::vector<size_t> records = WordsFollowedBy(part, "record", '(');
+  std::vector<size_t> inputs_at = WordsFollowedBy(part, "inputs", '=');
+  std::vector<size_t> expect_at = WordsFollowedBy(part, "expect", '=');
+  size_t from = 0, to = part.size();
+  int nth = index;
+  if (!inputs_at.empty() || !expect_at.empty()) {
+    // Named arguments: count the records after `inputs=` (or `expect=`), up to the other one.
+    const std::vector<size_t>& mine = expect ? expect_at : inputs_at;
+    const std::vector<size_t>& other = expect ? inputs_at : expect_at;
+    if (mine.empty()) return LineAt(text, pos);
+    from = mine.front();
+    if (!other.empty() && other.front() > from) to = other.front();
+  } else if (expect) {
+    nth += proto.tests(test).inputs_size();  // positional: inputs, then expect
+  }
+  for (size_t r : records) {
+    if (r < from || r >= to) continue;
+    if (nth-- == 0) return LineAt(text, pos + r);
+  }
+  return LineAt(text, pos);
+}
+
+namespace {
+
+// A JSON value as a message shows it: string "abc", number 1.5, an object, ...
+std::string DescribeJson(const google::protobuf::Value& v) {
+  switch (v.kind_case()) {
+    case google::protobuf::Value::kNumberValue: {
+      std::ostringstream os;
+      os << v.number_value();
+      return "number " + os.str();
+    }
+    case google::protobuf::Value::kStringValue: return "string \"" + v.string_value() + "\"";
+    case google::protobuf::Value::kBoolValue: return v.bool_value() ? "bool true" : "bool false";
+    case google::protobuf::Value::kStructValue: return "an object";
+    case google::protobuf::Value::kListValue: return "an array";
+    default: return "null";
+  }
+}
+
+bool IsWholeNumber(const google::protobuf::Value& v, double bound) {
+  return v.has_number_value() && std::floor(v.number_value()) == v.number_value() &&
+         std::fabs(v.number_value()) < bound;
+}
+
+struct RecordProblem {
+  int test;
+  bool expect;
+  int index;
+  std::string message;
+};
+
+// Removes from the tests' records in `root` the fields whose JSON type the IR
+// cannot hold (a timestamp or partition that is not a whole number, headers
+// that are not an object of strings), noting each; validate reports them with
+// their line instead of a load error about the plan format. True when it removed any.
+bool DropMistypedRecordFields(google::protobuf::Struct* root, std::vector<RecordProblem>* problems) {
+  auto tests = root->mutable_fields()->find("tests");
+  if (tests == root->mutable_fields()->end() || !tests->second.has_list_value()) return false;
+  bool dropped = false;
+  auto* list = tests->second.mutable_list_value()->mutable_values();
+  for (int t = 0; t < list->size(); ++t) {
+    if (!(*list)[t].has_struct_value()) continue;
+    auto* test = (*list)[t].mutable_struct_value()->mutable_fields();
+    const std::string name = test->count("name") ? (*test)["name"].string_value() : "";
+    for (bool expect : {false, true}) {
+      auto records = test->find(expect ? "expect" : "inputs");
+      if (records == test->end() || !records->second.has_list_value()) continue;
+      auto* values = records->second.mutable_list_value()->mutable_values();
+      for (int i = 0; i < values->size(); ++i) {
+        if (!(*values)[i].has_struct_value()) continue;
+        auto* fields = (*values)[i].mutable_struct_value()->mutable_fields();
+        const std::string what = "test '" + name + "': " + (expect ? "expected record #" : "input #") +
+                                 std::to_string(i + 1) + ": ";
+        auto note = [&](const char* field, std::string message) {
+          problems->push_back({t, expect, i, what + message});
+          fields->erase(field);
+          dropped = true;
+        };
+        if (auto it = fields->find("timestamp"); it != fields->end() && !IsWholeNumber(it->second, 9.2e18))
+          note("timestamp",
+               "timestamp must be epoch milliseconds (a whole number), got " + DescribeJson(it->second));
+        if (auto it = fields->find("partition");
+            it != fields->end() && !IsWholeNumber(it->second, 2147483648.0))
+          note("partition", "partition must be a whole number, got " + DescribeJson(it->second));
+        if (auto it = fields->find("headers"); it != fields->end()) {
+          if (!it->second.has_struct_value()) {
+            note("headers", "headers must be an object of strings, got " + DescribeJson(it->second));
+          } else {
+            std::map<std::string, const google::protobuf::Value*> sorted;  // the first bad one, in name order
+            for (const auto& [k, v] : it->second.struct_value().fields()) sorted[k] = &v;
+            for (const auto& [k, v] : sorted) {
+              if (v->has_string_value()) continue;
+              note("headers", "header '" + k + "' must be a string, got " + DescribeJson(*v));
+              break;
+            }
+          }
+        }
+      }
+    }
+  }
+  return dropped;
+}
+
 }  // namespace
 
 int LoadedTopology::NodeLine(const std::string& id) const {
@@ -399,9 +574,18 @@ Result<LoadedTopology> LoadTopologyFromString(const std::string& path, const std
   loaded.file = path;
   loaded.source_text = text;
   loaded.json = std::move(ev.output);
+  // Mistyped test-record fields become diagnostics rather than a plan-format error.
+  std::string json = loaded.json;
+  std::vector<RecordProblem> problems;
+  google::protobuf::Struct root;
+  if (google::protobuf::util::JsonStringToMessage(loaded.json, &root).ok() &&
+      DropMistypedRecordFields(&root, &problems)) {
+    std::string fixed;
+    if (google::protobuf::util::MessageToJsonString(root, &fixed).ok()) json = std::move(fixed);
+  }
   google::protobuf::util::JsonParseOptions jopts;
   jopts.ignore_unknown_fields = false;
-  auto st = google::protobuf::util::JsonStringToMessage(loaded.json, &loaded.proto, jopts);
+  auto st = google::protobuf::util::JsonStringToMessage(json, &loaded.proto, jopts);
   if (!st.ok()) {
     std::string explained = ExplainUnknownOperator(loaded);
     if (!explained.empty()) return Status::Invalid(explained);
@@ -412,6 +596,8 @@ Result<LoadedTopology> LoadTopologyFromString(const std::string& path, const std
   if (loaded.proto.name().empty()) {
     return Status::Invalid(path + ": not a topology: build it with topo.topology(name, {...})");
   }
+  for (auto& p : problems)
+    loaded.problems.push_back({path, loaded.RecordLine(p.test, p.expect, p.index), "", std::move(p.message)});
   return loaded;
 }
 

@@ -245,6 +245,69 @@ TEST(LoaderTest, ADirectoryIsNotATopology) {
                                        dir.path().string() + "/*.jsonnet)");
 }
 
+TEST(LoaderTest, MistypedTestRecordFieldsAreProblemsWithTheirLine) {
+  auto lt = LoadTopologyFromString("t.jsonnet", R"(local topo = import 'topo.libsonnet';
+topo.topology('t', {
+  topics: { a: topo.topic() },
+  nodes: { s: topo.source('a') },
+  tests: [
+    topo.test('first', inputs=[topo.record('a', value=1)]),
+    topo.test('second',
+      inputs=[
+        topo.record('a', value=1, timestamp='1700000000000'),
+        topo.record('a', value=1, headers={ n: 1 }),
+      ],
+      expect=[topo.record('a', value=1, partition=0.5)]),
+  ],
+}))",
+                                   {});
+  ASSERT_TRUE(lt.ok()) << lt.status().message();
+  ASSERT_EQ(lt->problems.size(), 3u);
+  EXPECT_EQ(
+      lt->problems[0].ToString(),
+      "t.jsonnet:9: test 'second': input #1: timestamp must be epoch milliseconds (a whole number), got "
+      "string \"1700000000000\"");
+  EXPECT_EQ(lt->problems[1].ToString(),
+            "t.jsonnet:10: test 'second': input #2: header 'n' must be a string, got number 1");
+  EXPECT_EQ(
+      lt->problems[2].ToString(),
+      "t.jsonnet:12: test 'second': expected record #1: partition must be a whole number, got number 0.5");
+  // The fields are dropped; the rest of the record stays.
+  EXPECT_FALSE(lt->proto.tests(1).inputs(0).has_timestamp());
+  EXPECT_EQ(lt->proto.tests(1).inputs(0).value().number_value(), 1);
+}
+
+TEST(LoaderTest, TestAndRecordLines) {
+  LoadedTopology lt;
+  lt.source_text = R"(tests: [
+  topo.test('a', inputs=[topo.record('x'),
+                         topo.record('x')],
+                 expect=[topo.record('y')]),
+  topo.test(name="b",
+    expect=[
+      topo.record('y'),
+    ],
+    inputs=[topo.record('x')]),
+  topo.test('c', [topo.record('x')], [topo.record('y'), topo.record('y')]),
+  topo.test('a'),
+] + [topo.test('generated %d' % i) for i in std.range(1, 3)])";
+  for (const char* name : {"a", "b", "c", "a", "generated 1", "generated 2", "generated 3"})
+    lt.proto.add_tests()->set_name(name);
+  lt.proto.mutable_tests(0)->add_inputs();
+  lt.proto.mutable_tests(0)->add_inputs();
+  lt.proto.mutable_tests(2)->add_inputs();
+  EXPECT_EQ(lt.TestLine(0), 2);
+  EXPECT_EQ(lt.RecordLine(0, false, 1), 3);
+  EXPECT_EQ(lt.RecordLine(0, true, 0), 4);
+  EXPECT_EQ(lt.TestLine(1), 5);
+  EXPECT_EQ(lt.RecordLine(1, true, 0), 7);
+  EXPECT_EQ(lt.RecordLine(1, false, 0), 9);
+  EXPECT_EQ(lt.RecordLine(2, true, 1), 10);   // positional: inputs first, then expect
+  EXPECT_EQ(lt.TestLine(3), 11);              // the second test named 'a'
+  EXPECT_EQ(lt.RecordLine(3, false, 0), 11);  // no records written out: the test's line
+  EXPECT_EQ(lt.TestLine(4), 0);               // generated: not found
+}
+
 TEST(GraphTest, SplitsAtTopicsIntoSubtopologies) {
   auto lt = LoadTopologyFromString("t.jsonnet", R"(
 local topo = import 'topo.libsonnet';
