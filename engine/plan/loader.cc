@@ -35,6 +35,8 @@ constexpr const char* kBundledName = "topo.libsonnet";
 constexpr const char* kBundledPath = "<bundled>/topo.libsonnet";
 // Jsonnet's own default, set explicitly so the message that names it stays true.
 constexpr unsigned kMaxJsonnetStack = 500;
+// How deeply a test record's key or value may nest (what protobuf's JSON parser takes).
+constexpr int kMaxTestValueDepth = 32;
 
 struct ImportContext {
   JsonnetVm* vm;
@@ -589,6 +591,16 @@ Result<LoadedTopology> LoadTopologyFromString(const std::string& path, const std
   if (!st.ok()) {
     std::string explained = ExplainUnknownOperator(loaded);
     if (!explained.empty()) return Status::Invalid(explained);
+    // Protobuf stops at 100 levels of messages, and each level of a record's
+    // key or value costs it three (Value, Struct, map entry): past
+    // kMaxTestValueDepth it fails with "JSON transcoder produced invalid
+    // protobuf output" or "Message too deep". The topology itself is 5 levels
+    // above a record's value, and MeasureNesting counts the text as one more.
+    if (MeasureNesting(json, 1000000).depth > kMaxTestValueDepth + 6)
+      return Status::Invalid(path +
+                             ": a value nests too deeply for the plan format: keys and values of "
+                             "records in tests: may nest at most " +
+                             std::to_string(kMaxTestValueDepth) + " levels");
     return Status::Invalid(path +
                            ": the topology does not fit the plan format (build it with topo.libsonnet's " +
                            "constructors): " + std::string(st.message()));

@@ -174,6 +174,27 @@ TEST(LoaderTest, EvaluationPastJsonnetsStackLimitIsAnError) {
       << lt.status().message();
 }
 
+TEST(LoaderTest, TestValuesNestAtMost32Levels) {
+  auto load = [](int levels) {
+    return LoadTopologyFromString("v.jsonnet",
+                                  R"(local topo = import 'topo.libsonnet';
+topo.topology('t', { topics: { a: topo.topic() }, nodes: { s: topo.source('a') },
+  tests: [topo.test('x', inputs=[topo.record('a', value=)" +
+                                      Repeat("{a:", levels) + "1" + Repeat("}", levels) + ")])] })",
+                                  {});
+  };
+  EXPECT_TRUE(load(32).ok()) << load(32).status().message();
+  for (int levels : {33, 98, 400}) {
+    auto lt = load(levels);
+    ASSERT_FALSE(lt.ok());
+    EXPECT_EQ(
+        lt.status().message(),
+        "v.jsonnet: a value nests too deeply for the plan format: keys and values of records in tests: may "
+        "nest at most 32 levels")
+        << levels;
+  }
+}
+
 TEST(LoaderTest, ErrorsStartWithTheUsersFileAndLine) {
   auto lt =
       LoadTopologyFromString("syntax.jsonnet", "local topo = import 'topo.libsonnet';\n{ a: 1 b: 2 }", {});
