@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/runtime/test_checks.h"
 #include "engine/serde/codec.h"
 
 namespace topo::cli {
@@ -49,10 +50,12 @@ Compiled LoadAndCompile(const std::string& file, const plan::LoadOptions& option
   }
   c.loaded = std::make_unique<plan::LoadedTopology>(*loaded);
   auto compiled = runtime::CompiledTopology::Compile(std::move(loaded).value(), &c.diagnostics);
+  const size_t graph_problems = c.diagnostics.size();
+  runtime::CheckDeclaredTests(*c.loaded, runtime::EmbeddedProtos(), &c.diagnostics);
   // Report in file order, as a reader scans the file.
   std::stable_sort(c.diagnostics.begin(), c.diagnostics.end(),
                    [](const plan::Diagnostic& a, const plan::Diagnostic& b) { return a.line < b.line; });
-  if (!compiled.ok()) {
+  if (!compiled.ok() || c.diagnostics.size() > graph_problems) {
     c.exit_code = kExitFailure;
     if (c.diagnostics.empty()) c.diagnostics.push_back({file, 0, "", compiled.status().message()});
     return c;

@@ -1,9 +1,11 @@
 // topo: the command-line entry point. One file per subcommand under cli/.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 
 #include "cli/common.h"
+#include "engine/base/suggest.h"
 #include "operators/builtin.h"
 
 #ifdef TOPO_JEMALLOC
@@ -35,6 +37,18 @@ int main(int argc, char** argv) {
   topo::cli::RegisterProduce(app, &exit_code);
   topo::cli::RegisterConsume(app, &exit_code);
   topo::cli::RegisterNotYet(app, &exit_code);
+  // CLI11 would call an unknown first word a missing subcommand; name it instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+      std::string list;
+      for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+      std::fprintf(stderr, "topo: unknown subcommand '%s'%s (subcommands: %s; topo --help for more)\n",
+                   argv[1], topo::DidYouMean(argv[1], names).c_str(), list.c_str());
+      return topo::cli::kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -35,7 +35,11 @@ void RegisterValidate(CLI::App& app, int* exit_code) {
         auto diag = [](const plan::Diagnostic& d) {
           return Value(Object{{"file", d.file}, {"line", d.line}, {"node", d.node}, {"message", d.message}});
         };
-        if (!c.load_error.empty()) errors.push_back(diag({file, 0, "", c.load_error}));
+        if (!c.load_error.empty()) {
+          // "file:line: message" (the file may be an import): the parts as fields, like other diagnostics.
+          plan::ErrorLocation at = plan::LocateLoadError(c.load_error);
+          errors.push_back(diag({at.file.empty() ? file : at.file, at.line, "", at.message}));
+        }
         for (const auto& d : c.diagnostics) errors.push_back(diag(d));
         if (c.topology)
           for (const auto& w : c.topology->warnings()) warnings.push_back(diag(w));

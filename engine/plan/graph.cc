@@ -48,6 +48,75 @@ struct UnionFind {
   void Union(const std::string& a, const std::string& b) { parent[Find(a)] = Find(b); }
 };
 
+// The cycles among `nodes` (sorted ids): strongly connected components with
+// more than one node, or one node that reads itself; each sorted, in order of
+// their first node. Tarjan's algorithm with an explicit stack, so a long chain
+// cannot overflow the native one.
+std::vector<std::vector<std::string>> Cycles(const std::vector<std::string>& nodes,
+                                             const std::map<std::string, std::vector<Edge>>& children) {
+  std::map<std::string, int> index_of;
+  for (size_t i = 0; i < nodes.size(); ++i) index_of[nodes[i]] = static_cast<int>(i);
+  std::vector<std::vector<int>> out(nodes.size());
+  std::vector<bool> self_loop(nodes.size(), false);
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    auto it = children.find(nodes[i]);
+    if (it == children.end()) continue;
+    for (const auto& e : it->second) {
+      auto c = index_of.find(e.child);
+      if (c == index_of.end()) continue;
+      out[i].push_back(c->second);
+      if (c->second == static_cast<int>(i)) self_loop[i] = true;
+    }
+  }
+  const int n = static_cast<int>(nodes.size());
+  std::vector<int> index(n, -1), low(n, 0);
+  std::vector<bool> on_stack(n, false);
+  std::vector<int> stack;
+  std::vector<std::pair<int, size_t>> calls;  // (node, next edge to follow)
+  std::vector<std::vector<std::string>> cycles;
+  int next_index = 0;
+  for (int root = 0; root < n; ++root) {
+    if (index[root] >= 0) continue;
+    calls.push_back({root, 0});
+    while (!calls.empty()) {
+      auto& [v, edge] = calls.back();
+      if (edge == 0 && index[v] < 0) {
+        index[v] = low[v] = next_index++;
+        stack.push_back(v);
+        on_stack[v] = true;
+      }
+      if (edge < out[v].size()) {
+        int w = out[v][edge++];
+        if (index[w] < 0) {
+          calls.push_back({w, 0});
+        } else if (on_stack[w]) {
+          low[v] = std::min(low[v], index[w]);
+        }
+        continue;
+      }
+      if (low[v] == index[v]) {
+        std::vector<std::string> component;
+        int w;
+        do {
+          w = stack.back();
+          stack.pop_back();
+          on_stack[w] = false;
+          component.push_back(nodes[w]);
+        } while (w != v);
+        if (component.size() > 1 || self_loop[v]) {
+          std::sort(component.begin(), component.end());
+          cycles.push_back(std::move(component));
+        }
+      }
+      const int done = v;
+      calls.pop_back();
+      if (!calls.empty()) low[calls.back().first] = std::min(low[calls.back().first], low[done]);
+    }
+  }
+  std::sort(cycles.begin(), cycles.end());
+  return cycles;
+}
+
 }  // namespace
 
 Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
@@ -169,13 +238,23 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
       if (--remaining[e.child] == 0) ready.push_back(e.child);
   }
   if (g.order.size() < t.nodes().size()) {
-    std::string members;
+    // What is left sits on a cycle or downstream of one: report each cycle (a
+    // strongly connected component) once, naming only its own nodes.
+    std::vector<std::string> left;
     for (const auto& [id, d] : remaining)
-      if (d > 0) members += (members.empty() ? "" : ", ") + id;
-    std::string first = members.substr(0, members.find(','));
-    error(first, "cycle between nodes: " + members + " (feed a node's output back through a topic instead)");
-    for (const auto& [id, d] : remaining)
-      if (d > 0) g.order.push_back(id);  // keep them for describe
+      if (d > 0) left.push_back(id);
+    for (const auto& cycle : Cycles(left, g.children)) {
+      if (cycle.size() == 1) {
+        error(cycle[0],
+              "cycle: the node reads its own output (feed a node's output back through a topic instead)");
+        continue;
+      }
+      std::string members;
+      for (const auto& id : cycle) members += (members.empty() ? "" : ", ") + id;
+      error(cycle[0],
+            "cycle between nodes: " + members + " (feed a node's output back through a topic instead)");
+    }
+    for (const auto& id : left) g.order.push_back(id);  // keep them for describe
   }
 
   // Sub-topologies: connected components, numbered in order of first appearance.
