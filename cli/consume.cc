@@ -41,9 +41,9 @@ void RegisterConsume(CLI::App& app, int* exit_code) {
     o.group = "topo-consume-" + std::to_string(getpid());
     auto log = args->log.Open();
     if (!log.ok()) {
-      std::optional<HttpEndpoint> instance;
-      if (args->log.bootstrap_servers.empty()) instance = RunningInstance(args->log.data_dir, log.status());
-      if (!instance) return fail(log.status().message());
+      if (!args->log.bootstrap_servers.empty()) return fail(log.status().message());
+      auto instance = RunningInstance(args->log.data_dir, log.status());
+      if (!instance.ok()) return fail(instance.status().message());
       // The data dir is held by `topo run`: read through its HTTP port.
       Status st = HttpConsume(*instance, args->topic, o, [](const char* data, size_t len) {
         std::fwrite(data, 1, len, stdout);

@@ -14,6 +14,22 @@ namespace topo::cli {
 namespace {
 
 std::string PortFile(const std::string& data_dir) { return data_dir + "/HTTP_PORT"; }
+std::string AddrFile(const std::string& data_dir) { return data_dir + "/HTTP_ADDR"; }
+std::string NoHttpFile(const std::string& data_dir) { return data_dir + "/NO_HTTP"; }
+
+// Writes `line` and a newline to `path` through a temporary file and a rename.
+Status WriteLine(const std::string& path, const std::string& line) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << line << "\n";
+    if (!out) return Status::IoError("cannot write " + tmp, false);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Status::IoError("cannot write " + path + ": " + ec.message(), false);
+  return Status::Ok();
+}
 
 std::string Where(const HttpEndpoint& at) { return "http://" + at.host + ":" + std::to_string(at.port); }
 
@@ -30,22 +46,17 @@ std::string ErrorOf(const std::string& body) {
 
 }  // namespace
 
-Status WriteHttpPortFile(const std::string& data_dir, const std::string& bind, int port) {
-  std::string tmp = PortFile(data_dir) + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << port << "\n" << bind << "\n";
-    if (!out) return Status::IoError("cannot write " + tmp, false);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, PortFile(data_dir), ec);
-  if (ec) return Status::IoError("cannot write " + PortFile(data_dir) + ": " + ec.message(), false);
-  return Status::Ok();
+Status WriteHttpFiles(const std::string& data_dir, const std::string& bind, int port) {
+  if (port < 0) return WriteLine(NoHttpFile(data_dir), "this topo run serves no HTTP (--http-port -1)");
+  // The address first: a reader that finds the port finds its address too.
+  RETURN_IF_ERROR(WriteLine(AddrFile(data_dir), bind));
+  return WriteLine(PortFile(data_dir), std::to_string(port));
 }
 
-void RemoveHttpPortFile(const std::string& data_dir) {
-  std::error_code ec;
-  std::filesystem::remove(PortFile(data_dir), ec);  // best effort: a stale file is harmless
+void RemoveHttpFiles(const std::string& data_dir) {
+  std::error_code ec;  // best effort: stale files are harmless (read only when the dir is held)
+  for (const auto& f : {PortFile(data_dir), AddrFile(data_dir), NoHttpFile(data_dir)})
+    std::filesystem::remove(f, ec);
 }
 
 std::string HttpEndpoint::Explain() const {
@@ -53,16 +64,27 @@ std::string HttpEndpoint::Explain() const {
          (owner_pid.empty() ? "?" : owner_pid);
 }
 
-std::optional<HttpEndpoint> RunningInstance(const std::string& data_dir, const Status& open_error) {
-  if (open_error.code() != StatusCode::kFailedPrecondition) return std::nullopt;
-  std::ifstream in(PortFile(data_dir));
+Result<HttpEndpoint> RunningInstance(const std::string& data_dir, const Status& open_error) {
+  if (open_error.code() != StatusCode::kFailedPrecondition) return open_error;
   HttpEndpoint at;
-  std::string bind;
-  if (!(in >> at.port) || at.port <= 0 || at.port > 65535) return std::nullopt;
-  in >> bind;
   at.data_dir = data_dir;
   std::ifstream owner(data_dir + "/OWNER");
   owner >> at.owner_pid;
+  const std::string pid = at.owner_pid.empty() ? "?" : at.owner_pid;
+  std::error_code ec;
+  if (std::filesystem::exists(NoHttpFile(data_dir), ec))
+    return Status::FailedPrecondition(
+        "the running instance (pid " + pid + ") holding data dir " + data_dir +
+        " serves no HTTP (started with --http-port -1), so produce and consume cannot reach it; stop it "
+        "to use the data dir directly, or start it with an HTTP port (--http-port P, 0 for any free one)");
+  std::ifstream in(PortFile(data_dir));
+  if (!(in >> at.port) || at.port <= 0 || at.port > 65535)
+    return Status::FailedPrecondition(open_error.message() + "; it has not published an HTTP port in " +
+                                      PortFile(data_dir) +
+                                      " (yet): try again once it prints 'http: listening'");
+  std::string bind;
+  std::ifstream addr(AddrFile(data_dir));
+  addr >> bind;
   at.host = (bind.empty() || bind == "0.0.0.0") ? "127.0.0.1" : bind == "::" ? "::1" : bind;
   return at;
 }

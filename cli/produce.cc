@@ -26,12 +26,20 @@ void RegisterProduce(CLI::App& app, int* exit_code) {
   cmd->callback([args, exit_code] {
     auto log = args->log.Open();
     std::optional<HttpEndpoint> instance;
-    if (!log.ok() && args->log.bootstrap_servers.empty())
-      instance = RunningInstance(args->log.data_dir, log.status());
-    if (!log.ok() && !instance) {
-      std::fprintf(stderr, "topo produce: %s\n", log.status().message().c_str());
-      *exit_code = kExitFailure;
-      return;
+    if (!log.ok()) {
+      Status why = log.status();
+      if (args->log.bootstrap_servers.empty()) {
+        auto found = RunningInstance(args->log.data_dir, log.status());
+        if (found.ok())
+          instance = *found;
+        else
+          why = found.status();
+      }
+      if (!instance) {
+        std::fprintf(stderr, "topo produce: %s\n", why.message().c_str());
+        *exit_code = kExitFailure;
+        return;
+      }
     }
     std::ifstream file;
     if (!args->file.empty()) {

@@ -95,6 +95,8 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     }
     auto log = args->log.Open();
     if (!log.ok()) return fail(kExitFailure, log.status().message());
+    const bool embedded = args->log.bootstrap_servers.empty();
+    if (embedded) RemoveHttpFiles(args->log.data_dir);  // what a killed run left: this one owns the dir now
     const bool tty = isatty(fileno(stdout));
     // Event lines come from the stream threads; the status line from this one.
     auto out_mu = std::make_shared<std::mutex>();
@@ -131,7 +133,6 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   spec.substr(0, eq).c_str(), spec.substr(eq + 1).c_str());
     }
     std::unique_ptr<HttpServer> http;
-    const bool embedded = args->log.bootstrap_servers.empty();
     if (args->http_port >= 0) {
       HttpServerOptions ho;
       ho.bind = args->http_bind;
@@ -141,10 +142,14 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       http = std::move(server).value();
       // produce/consume find the instance holding the data dir through this file.
       if (embedded) {
-        st = WriteHttpPortFile(args->log.data_dir, ho.bind, http->port());
+        st = WriteHttpFiles(args->log.data_dir, ho.bind, http->port());
         if (!st.ok()) return fail(kExitFailure, st.message());
       }
       std::printf("http: listening on %s:%d\n", ho.bind.c_str(), http->port());
+    } else if (embedded) {
+      // So produce/consume on this data dir can say why they cannot reach it.
+      st = WriteHttpFiles(args->log.data_dir, "", -1);
+      if (!st.ok()) return fail(kExitFailure, st.message());
     }
     st = (*app)->Start();
     if (!st.ok()) return fail(kExitFailure, st.message());
@@ -206,10 +211,8 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     std::fflush(stdout);
     (*app)->RequestStop();
     st = (*app)->Wait();
-    if (http) {
-      http->Stop();
-      if (embedded) RemoveHttpPortFile(args->log.data_dir);
-    }
+    if (http) http->Stop();
+    if (embedded) RemoveHttpFiles(args->log.data_dir);
     auto snap = (*app)->Snapshot();
     const uint64_t commits = snap.commit_latency.count();
     std::printf(
