@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <cmath>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -90,18 +91,31 @@ Result<HttpEndpoint> RunningInstance(const std::string& data_dir, const Status& 
 }
 
 Status HttpProduce(const HttpEndpoint& at, const std::string& topic, const std::string& lines,
-                   uint64_t* count) {
+                   const ProduceOptions& options, ProduceReport* report) {
   try {
     httplib::Client cli(at.host, at.port);
     cli.set_read_timeout(300, 0);
-    auto res = cli.Post(("/topics/" + topic + "/records").c_str(), lines, "application/x-ndjson");
+    std::string path = "/topics/" + topic + "/records";
+    std::string query;
+    if (options.mode == LineMode::kEnvelope) query += "&envelope=1";
+    if (options.mode == LineMode::kBare) query += "&bare=1";
+    if (options.skip_bad) query += "&skip_bad=1";
+    if (!query.empty()) path += "?" + query.substr(1);
+    auto res = cli.Post(path.c_str(), lines, "application/x-ndjson");
     if (!res)
       return Status::IoError("cannot reach " + Where(at) + ": " + httplib::to_string(res.error()), false);
     auto codec = MakeCodec("json", nullptr);
-    if (codec.ok())
-      if (auto v = (*codec)->Decode(res->body); v.ok() && v->is_object())
+    if (codec.ok()) {
+      if (auto v = (*codec)->Decode(res->body); v.ok() && v->is_object()) {
         if (const Value* n = v->Get("produced"); n && n->is_int())
-          *count = static_cast<uint64_t>(n->as_int());
+          report->produced = static_cast<uint64_t>(n->as_int());
+        if (const Value* n = v->Get("bad_lines"); n && n->is_int())
+          report->bad_lines = static_cast<uint64_t>(n->as_int());
+        if (const Value* e = v->Get("errors"); e && e->is_array())
+          for (const Value& line : e->as_array())
+            if (line.is_string()) report->bad.push_back(line.as_string());
+      }
+    }
     if (res->status != 200) return Status::Invalid(ErrorOf(res->body));
     return Status::Ok();
   } catch (const std::exception& e) {
@@ -114,12 +128,15 @@ Status HttpConsume(const HttpEndpoint& at, const std::string& topic, const Consu
   try {
     httplib::Client cli(at.host, at.port);
     // The stream is silent while no record arrives: wait as long as the consume may.
-    cli.set_read_timeout(
-        options.timeout_s > 0 ? static_cast<time_t>(options.timeout_s) + 30 : 365 * 24 * 3600, 0);
+    cli.set_read_timeout(options.timeout_s ? static_cast<time_t>(*options.timeout_s) + 30 : 365 * 24 * 3600,
+                         0);
     std::string path = "/topics/" + topic +
                        "/records?from_beginning=" + (options.from_beginning ? "1" : "0") +
-                       "&max=" + std::to_string(options.max) +
-                       "&timeout_ms=" + std::to_string(static_cast<int64_t>(options.timeout_s * 1000));
+                       "&key_format=" + PayloadFormatName(options.key_format) +
+                       "&value_format=" + PayloadFormatName(options.value_format);
+    if (options.max > 0) path += "&max=" + std::to_string(options.max);
+    if (options.timeout_s)
+      path += "&timeout_ms=" + std::to_string(static_cast<int64_t>(std::ceil(*options.timeout_s * 1000)));
     int status = 0;
     std::string error_body;
     auto res = cli.Get(

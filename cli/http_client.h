@@ -40,9 +40,10 @@ void RemoveHttpFiles(const std::string& data_dir);
 // (started with --http-port -1); ..."). Any other open_error is returned as is.
 Result<HttpEndpoint> RunningInstance(const std::string& data_dir, const Status& open_error);
 
-// POSTs JSON lines to the instance; *count is what it reports produced.
+// POSTs JSON lines to the instance, with the options as query parameters;
+// fills *report from its answer.
 Status HttpProduce(const HttpEndpoint& at, const std::string& topic, const std::string& lines,
-                   uint64_t* count);
+                   const ProduceOptions& options, ProduceReport* report);
 
 // Streams the instance's consume output to `out` (each chunk as it arrives).
 Status HttpConsume(const HttpEndpoint& at, const std::string& topic, const ConsumeOptions& options,

@@ -55,8 +55,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--threads", args->threads, "Stream threads")->capture_default_str();
   cmd->add_option("--application-id", args->application_id,
                   "Consumer group / transactional id prefix (default: the topology's)");
-  cmd->add_option("--produce", args->produce,
-                  "Before starting, feed TOPIC from a JSON-lines FILE (TOPIC=FILE, repeatable)");
+  cmd->add_option(
+      "--produce", args->produce,
+      "Before starting, feed TOPIC from a JSON-lines FILE (TOPIC=FILE, repeatable; as topo produce "
+      "reads it)");
   cmd->add_option("--status-interval", args->status_interval_s, "Seconds between status lines (0: none)")
       ->capture_default_str();
   cmd->add_option("--exit-when-idle", args->exit_when_idle_ms,
@@ -122,15 +124,21 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     if (!st.ok()) return fail(kExitFailure, st.message());
     for (const auto& spec : args->produce) {
       auto eq = spec.find('=');
-      if (eq == std::string::npos)
+      if (eq == std::string::npos || eq == 0)
         return fail(kExitUsage, "--produce expects TOPIC=FILE, got '" + spec + "'");
-      std::ifstream in(spec.substr(eq + 1));
-      if (!in) return fail(kExitUsage, "--produce: cannot read " + spec.substr(eq + 1));
-      uint64_t n = 0;
-      st = ProduceLines(**log, spec.substr(0, eq), in, &n);
-      if (!st.ok()) return fail(kExitFailure, st.message());
-      std::printf("  produced %llu record(s) into %s from %s\n", static_cast<unsigned long long>(n),
-                  spec.substr(0, eq).c_str(), spec.substr(eq + 1).c_str());
+      const std::string topic = spec.substr(0, eq), file = spec.substr(eq + 1);
+      std::ifstream in(file, std::ios::binary);
+      if (!in) return fail(kExitUsage, "--produce: cannot read " + file);
+      ProduceReport report;
+      st = ProduceLines(**log, topic, in, ProduceOptions{}, &report);
+      if (!st.ok()) {
+        std::string msg = "--produce " + spec + ": " + st.message();
+        if (!report.bad.empty()) msg += ":\n" + BadLinesText(report);
+        while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+        return fail(kExitFailure, msg);
+      }
+      std::printf("  produced %llu record(s) into %s from %s\n",
+                  static_cast<unsigned long long>(report.produced), topic.c_str(), file.c_str());
     }
     std::unique_ptr<HttpServer> http;
     if (args->http_port >= 0) {
