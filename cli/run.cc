@@ -15,6 +15,7 @@
 #include "cli/http_server.h"
 #include "cli/log_flags.h"
 #include "cli/record_io.h"
+#include "cli/run_summary.h"
 #include "engine/runtime/application.h"
 
 namespace topo::cli {
@@ -167,7 +168,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     std::fflush(stdout);
 
     const auto start = std::chrono::steady_clock::now();
-    auto last_status = start, last_change = start;
+    auto last_status = start, last_change = start, last_sample = start;
     uint64_t last_in = 0, last_out = 0, seen_in = 0;
     // When records started and last arrived (50 ms resolution), for the summary's rate.
     std::optional<std::chrono::steady_clock::time_point> first_record, last_record;
@@ -178,9 +179,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       if (!snap.running) break;  // a thread stopped with an error
       // Idle time counts only once every thread joined the group (a Kafka join takes seconds).
       if (snap.records_in != seen_in) {
-        if (!first_record) first_record = last_change;  // the previous sample: work began after it
+        if (!first_record) first_record = last_sample;  // the previous sample: work began after it
         last_record = now;
       }
+      last_sample = now;
       if (snap.records_in != seen_in || snap.threads_joined < snap.threads)
         seen_in = snap.records_in, last_change = now;
       if (args->exit_when_idle_ms > 0 &&
@@ -221,6 +223,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     st = (*app)->Wait();
     if (http) http->Stop();
     if (embedded) RemoveHttpFiles(args->log.data_dir);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     auto snap = (*app)->Snapshot();
     const uint64_t commits = snap.commit_latency.count();
     std::printf(
@@ -230,13 +233,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
         static_cast<unsigned long long>(snap.errors), static_cast<unsigned long long>(snap.dead_lettered),
         static_cast<unsigned long long>(snap.skipped), static_cast<unsigned long long>(snap.dropped),
         static_cast<unsigned long long>(commits), commits ? snap.commit_latency.sum_us / 1e3 / commits : 0.0);
-    // The span is sampled every 50 ms: a rate over a shorter run would be noise.
-    double secs =
+    // Wall time, then the span in which records were processed (cli/run_summary.h).
+    const double span =
         first_record && last_record ? std::chrono::duration<double>(*last_record - *first_record).count() : 0;
-    if (secs >= 0.2) {
-      std::printf("processed %llu record(s) in %.2f s (%.0f records/s)\n",
-                  static_cast<unsigned long long>(snap.records_in), secs, snap.records_in / secs);
-    }
+    std::printf("%s\n", ProcessedLine(snap.records_in, wall, span).c_str());
     if (!st.ok()) return fail(kExitFailure, st.message());
     *exit_code = kExitOk;
   });

@@ -304,6 +304,17 @@ topo.topology('big', {
   EXPECT_NE(dead[0].find(R"("topo.node":"sink")"), std::string::npos);
 }
 
+// The closing line says what its time is.
+TEST_F(RecordsTest, ClosingLineGivesWallTime) {
+  Ran r = Topo({"run", (dir_ / "t.jsonnet").string(), "--data-dir", Data(), "--http-port", "-1", "--produce",
+                "in=" + (dir_ / "in.jsonl").string(), "--exit-when-idle", "300", "--status-interval", "0"});
+  ASSERT_EQ(r.exit, 0) << r.output;
+  const std::regex shape(
+      R"(\nprocessed 2 record\(s\) in [0-9]+\.[0-9]{2} s of running(; [0-9]+\.[0-9]{2} s from the first record )"
+      R"(to the last \([0-9.]+ records/s\))?\n)");
+  EXPECT_TRUE(std::regex_search(r.output, shape)) << r.output;
+}
+
 TEST_F(RecordsTest, ConsumeAndProduceNeverCreateADataDir) {
   const std::string missing = (dir_ / "no" / "such").string();
   Ran r = Topo({"consume", "out", "--data-dir", missing, "--timeout", "0"});
