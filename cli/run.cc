@@ -16,6 +16,7 @@
 #include "cli/log_flags.h"
 #include "cli/record_io.h"
 #include "cli/run_summary.h"
+#include "engine/base/sha256.h"
 #include "engine/runtime/application.h"
 
 namespace topo::cli {
@@ -35,6 +36,42 @@ std::string Rate(uint64_t n, double seconds) {
   return buf;
 }
 
+// `--produce` remembers each file it loaded into an embedded data dir in
+// <data-dir>/PRODUCED, one line per load: "<sha256 of the content> <topic>
+// <records> <file>", so running the same command twice does not load the
+// samples twice. Written after the records were flushed: a crash in between
+// loads the file again on the next run (at least once, never silently lost).
+std::string LedgerPath(const std::string& data_dir) { return data_dir + "/PRODUCED"; }
+
+bool AlreadyLoaded(const std::string& data_dir, const std::string& sha, const std::string& topic) {
+  std::ifstream in(LedgerPath(data_dir));
+  std::string hash, t, rest;
+  while (in >> hash >> t && std::getline(in, rest))
+    if (hash == sha && t == topic) return true;
+  return false;
+}
+
+Status RememberLoaded(const std::string& data_dir, const std::string& sha, const std::string& topic,
+                      uint64_t n, const std::string& file) {
+  std::ofstream out(LedgerPath(data_dir), std::ios::app);
+  out << sha << " " << topic << " " << n << " " << file << "\n";
+  out.flush();
+  if (!out) return Status::IoError("cannot write " + LedgerPath(data_dir), false);
+  return Status::Ok();
+}
+
+// SHA-256 of a file's bytes, or nullopt when it cannot be read.
+std::optional<std::string> FileSha256(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  Sha256 h;
+  std::string buf(1 << 16, '\0');
+  while (in.read(buf.data(), buf.size()) || in.gcount() > 0)
+    h.Update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
+  if (in.bad()) return std::nullopt;
+  return ToHex(h.Finish());
+}
+
 }  // namespace
 
 void RegisterRun(CLI::App& app, int* exit_code) {
@@ -46,6 +83,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     int threads = 1;
     double status_interval_s = 2;
     std::vector<std::string> produce;
+    bool produce_again = false;
     int64_t exit_when_idle_ms = 0;
     std::string application_id;
     int http_port = 7070;
@@ -59,7 +97,9 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option(
       "--produce", args->produce,
       "Before starting, feed TOPIC from a JSON-lines FILE (TOPIC=FILE, repeatable; as topo produce "
-      "reads it)");
+      "reads it). On the embedded log a file whose content was loaded into TOPIC before is skipped");
+  cmd->add_flag("--produce-again", args->produce_again,
+                "Load every --produce file, also one already loaded into this data dir");
   cmd->add_option("--status-interval", args->status_interval_s, "Seconds between status lines (0: none)")
       ->capture_default_str();
   cmd->add_option("--exit-when-idle", args->exit_when_idle_ms,
@@ -129,7 +169,14 @@ void RegisterRun(CLI::App& app, int* exit_code) {
         return fail(kExitUsage, "--produce expects TOPIC=FILE, got '" + spec + "'");
       const std::string topic = spec.substr(0, eq), file = spec.substr(eq + 1);
       std::ifstream in(file, std::ios::binary);
-      if (!in) return fail(kExitUsage, "--produce: cannot read " + file);
+      std::optional<std::string> sha = FileSha256(file);
+      if (!in || !sha) return fail(kExitUsage, "--produce: cannot read " + file);
+      if (embedded && !args->produce_again && AlreadyLoaded(args->log.data_dir, *sha, topic)) {
+        std::printf(
+            "  --produce: %s already loaded into %s (sha256 %s), skipped; --produce-again loads it again\n",
+            spec.c_str(), args->log.data_dir.c_str(), sha->substr(0, 16).c_str());
+        continue;
+      }
       ProduceReport report;
       st = ProduceLines(**log, topic, in, ProduceOptions{}, &report);
       if (!st.ok()) {
@@ -137,6 +184,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
         if (!report.bad.empty()) msg += ":\n" + BadLinesText(report);
         while (!msg.empty() && msg.back() == '\n') msg.pop_back();
         return fail(kExitFailure, msg);
+      }
+      if (embedded) {
+        st = RememberLoaded(args->log.data_dir, *sha, topic, report.produced, file);
+        if (!st.ok()) return fail(kExitFailure, st.message());
       }
       std::printf("  produced %llu record(s) into %s from %s\n",
                   static_cast<unsigned long long>(report.produced), topic.c_str(), file.c_str());

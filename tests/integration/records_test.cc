@@ -304,6 +304,45 @@ topo.topology('big', {
   EXPECT_NE(dead[0].find(R"("topo.node":"sink")"), std::string::npos);
 }
 
+// The README's start command twice: the second run does not load the samples again.
+TEST_F(RecordsTest, RunProduceSkipsAFileAlreadyLoadedIntoTheDataDir) {
+  auto run = [&](std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"run",
+                                     (dir_ / "t.jsonnet").string(),
+                                     "--data-dir",
+                                     Data(),
+                                     "--http-port",
+                                     "-1",
+                                     "--produce",
+                                     "in=" + (dir_ / "in.jsonl").string(),
+                                     "--exit-when-idle",
+                                     "300",
+                                     "--status-interval",
+                                     "0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Topo(args);
+  };
+  Ran first = run();
+  ASSERT_EQ(first.exit, 0) << first.output;
+  EXPECT_NE(first.output.find("produced 2 record(s) into in"), std::string::npos) << first.output;
+  EXPECT_EQ(ConsumeAll("out").size(), 2u);
+  Ran second = run();
+  ASSERT_EQ(second.exit, 0) << second.output;
+  EXPECT_NE(second.output.find("--produce: in=" + (dir_ / "in.jsonl").string() + " already loaded into " +
+                               Data() + " (sha256 "),
+            std::string::npos)
+      << second.output;
+  EXPECT_NE(second.output.find("), skipped; --produce-again loads it again"), std::string::npos)
+      << second.output;
+  EXPECT_EQ(second.output.find("produced 2 record(s)"), std::string::npos) << second.output;
+  EXPECT_EQ(ConsumeAll("out").size(), 2u);
+  EXPECT_EQ(ConsumeAll("in").size(), 2u);
+  // Other content is another file; --produce-again loads it anyway.
+  Ran again = run({"--produce-again"});
+  ASSERT_EQ(again.exit, 0) << again.output;
+  EXPECT_EQ(ConsumeAll("out").size(), 4u);
+}
+
 // The closing line says what its time is.
 TEST_F(RecordsTest, ClosingLineGivesWallTime) {
   Ran r = Topo({"run", (dir_ / "t.jsonnet").string(), "--data-dir", Data(), "--http-port", "-1", "--produce",
