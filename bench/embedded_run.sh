@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end `topo run` on the embedded log, exactly-once: N seed-like events
 # already in the input topic, JSON filter -> map -> sink, 2 stream threads.
-# Prints topo's own summary ("processed N record(s) in S s (R records/s)") and
-# the process's peak RSS.
+# Prints topo's own summary ("processed N record(s) in W of running; S s from the
+# first record to the last (R records/s)") and the process's peak RSS.
 #
 #   bash bench/embedded_run.sh [N]      # default 1000000; needs build/topo (Release for numbers)
 set -euo pipefail

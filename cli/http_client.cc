@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <cmath>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,22 @@ namespace topo::cli {
 namespace {
 
 std::string PortFile(const std::string& data_dir) { return data_dir + "/HTTP_PORT"; }
+std::string AddrFile(const std::string& data_dir) { return data_dir + "/HTTP_ADDR"; }
+std::string NoHttpFile(const std::string& data_dir) { return data_dir + "/NO_HTTP"; }
+
+// Writes `line` and a newline to `path` through a temporary file and a rename.
+Status WriteLine(const std::string& path, const std::string& line) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << line << "\n";
+    if (!out) return Status::IoError("cannot write " + tmp, false);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Status::IoError("cannot write " + path + ": " + ec.message(), false);
+  return Status::Ok();
+}
 
 std::string Where(const HttpEndpoint& at) { return "http://" + at.host + ":" + std::to_string(at.port); }
 
@@ -30,22 +47,17 @@ std::string ErrorOf(const std::string& body) {
 
 }  // namespace
 
-Status WriteHttpPortFile(const std::string& data_dir, const std::string& bind, int port) {
-  std::string tmp = PortFile(data_dir) + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << port << "\n" << bind << "\n";
-    if (!out) return Status::IoError("cannot write " + tmp, false);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, PortFile(data_dir), ec);
-  if (ec) return Status::IoError("cannot write " + PortFile(data_dir) + ": " + ec.message(), false);
-  return Status::Ok();
+Status WriteHttpFiles(const std::string& data_dir, const std::string& bind, int port) {
+  if (port < 0) return WriteLine(NoHttpFile(data_dir), "this topo run serves no HTTP (--http-port -1)");
+  // The address first: a reader that finds the port finds its address too.
+  RETURN_IF_ERROR(WriteLine(AddrFile(data_dir), bind));
+  return WriteLine(PortFile(data_dir), std::to_string(port));
 }
 
-void RemoveHttpPortFile(const std::string& data_dir) {
-  std::error_code ec;
-  std::filesystem::remove(PortFile(data_dir), ec);  // best effort: a stale file is harmless
+void RemoveHttpFiles(const std::string& data_dir) {
+  std::error_code ec;  // best effort: stale files are harmless (read only when the dir is held)
+  for (const auto& f : {PortFile(data_dir), AddrFile(data_dir), NoHttpFile(data_dir)})
+    std::filesystem::remove(f, ec);
 }
 
 std::string HttpEndpoint::Explain() const {
@@ -53,33 +65,57 @@ std::string HttpEndpoint::Explain() const {
          (owner_pid.empty() ? "?" : owner_pid);
 }
 
-std::optional<HttpEndpoint> RunningInstance(const std::string& data_dir, const Status& open_error) {
-  if (open_error.code() != StatusCode::kFailedPrecondition) return std::nullopt;
-  std::ifstream in(PortFile(data_dir));
+Result<HttpEndpoint> RunningInstance(const std::string& data_dir, const Status& open_error) {
+  if (open_error.code() != StatusCode::kFailedPrecondition) return open_error;
   HttpEndpoint at;
-  std::string bind;
-  if (!(in >> at.port) || at.port <= 0 || at.port > 65535) return std::nullopt;
-  in >> bind;
   at.data_dir = data_dir;
   std::ifstream owner(data_dir + "/OWNER");
   owner >> at.owner_pid;
+  const std::string pid = at.owner_pid.empty() ? "?" : at.owner_pid;
+  std::error_code ec;
+  if (std::filesystem::exists(NoHttpFile(data_dir), ec))
+    return Status::FailedPrecondition(
+        "the running instance (pid " + pid + ") holding data dir " + data_dir +
+        " serves no HTTP (started with --http-port -1), so produce and consume cannot reach it; stop it "
+        "to use the data dir directly, or start it with an HTTP port (--http-port P, 0 for any free one)");
+  std::ifstream in(PortFile(data_dir));
+  if (!(in >> at.port) || at.port <= 0 || at.port > 65535)
+    return Status::FailedPrecondition(open_error.message() + "; it has not published an HTTP port in " +
+                                      PortFile(data_dir) +
+                                      " (yet): try again once it prints 'http: listening'");
+  std::string bind;
+  std::ifstream addr(AddrFile(data_dir));
+  addr >> bind;
   at.host = (bind.empty() || bind == "0.0.0.0") ? "127.0.0.1" : bind == "::" ? "::1" : bind;
   return at;
 }
 
 Status HttpProduce(const HttpEndpoint& at, const std::string& topic, const std::string& lines,
-                   uint64_t* count) {
+                   const ProduceOptions& options, ProduceReport* report) {
   try {
     httplib::Client cli(at.host, at.port);
     cli.set_read_timeout(300, 0);
-    auto res = cli.Post(("/topics/" + topic + "/records").c_str(), lines, "application/x-ndjson");
+    std::string path = "/topics/" + topic + "/records";
+    std::string query;
+    if (options.mode == LineMode::kEnvelope) query += "&envelope=1";
+    if (options.mode == LineMode::kBare) query += "&bare=1";
+    if (options.skip_bad) query += "&skip_bad=1";
+    if (!query.empty()) path += "?" + query.substr(1);
+    auto res = cli.Post(path.c_str(), lines, "application/x-ndjson");
     if (!res)
       return Status::IoError("cannot reach " + Where(at) + ": " + httplib::to_string(res.error()), false);
     auto codec = MakeCodec("json", nullptr);
-    if (codec.ok())
-      if (auto v = (*codec)->Decode(res->body); v.ok() && v->is_object())
+    if (codec.ok()) {
+      if (auto v = (*codec)->Decode(res->body); v.ok() && v->is_object()) {
         if (const Value* n = v->Get("produced"); n && n->is_int())
-          *count = static_cast<uint64_t>(n->as_int());
+          report->produced = static_cast<uint64_t>(n->as_int());
+        if (const Value* n = v->Get("bad_lines"); n && n->is_int())
+          report->bad_lines = static_cast<uint64_t>(n->as_int());
+        if (const Value* e = v->Get("errors"); e && e->is_array())
+          for (const Value& line : e->as_array())
+            if (line.is_string()) report->bad.push_back(line.as_string());
+      }
+    }
     if (res->status != 200) return Status::Invalid(ErrorOf(res->body));
     return Status::Ok();
   } catch (const std::exception& e) {
@@ -92,12 +128,15 @@ Status HttpConsume(const HttpEndpoint& at, const std::string& topic, const Consu
   try {
     httplib::Client cli(at.host, at.port);
     // The stream is silent while no record arrives: wait as long as the consume may.
-    cli.set_read_timeout(
-        options.timeout_s > 0 ? static_cast<time_t>(options.timeout_s) + 30 : 365 * 24 * 3600, 0);
+    cli.set_read_timeout(options.timeout_s ? static_cast<time_t>(*options.timeout_s) + 30 : 365 * 24 * 3600,
+                         0);
     std::string path = "/topics/" + topic +
                        "/records?from_beginning=" + (options.from_beginning ? "1" : "0") +
-                       "&max=" + std::to_string(options.max) +
-                       "&timeout_ms=" + std::to_string(static_cast<int64_t>(options.timeout_s * 1000));
+                       "&key_format=" + PayloadFormatName(options.key_format) +
+                       "&value_format=" + PayloadFormatName(options.value_format);
+    if (options.max > 0) path += "&max=" + std::to_string(options.max);
+    if (options.timeout_s)
+      path += "&timeout_ms=" + std::to_string(static_cast<int64_t>(std::ceil(*options.timeout_s * 1000)));
     int status = 0;
     std::string error_body;
     auto res = cli.Get(

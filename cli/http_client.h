@@ -2,10 +2,13 @@
 // The other side of cli/http_server.h: `topo produce` / `topo consume` on an
 // embedded data dir that a running `topo run` holds go through its HTTP port.
 //
-// `topo run` writes <data-dir>/HTTP_PORT (the port on line 1, the listen
-// address on line 2) while it serves and removes it when it stops; a killed
-// run leaves it behind, which is harmless: it is only read when opening the
-// dir failed because another process holds it.
+// While it serves, `topo run` keeps two one-line files in the data dir:
+// <data-dir>/HTTP_PORT holds the port alone (so `curl localhost:$(cat
+// .topo/HTTP_PORT)/health` works), <data-dir>/HTTP_ADDR the address it listens
+// on. Started with --http-port -1 it writes <data-dir>/NO_HTTP instead. It
+// removes them when it stops and, at start, any a killed run left behind; the
+// files are only read when opening the dir failed because another process
+// holds it.
 
 #include <functional>
 #include <optional>
@@ -26,17 +29,21 @@ struct HttpEndpoint {
   std::string Explain() const;
 };
 
-// Writes / removes <data_dir>/HTTP_PORT.
-Status WriteHttpPortFile(const std::string& data_dir, const std::string& bind, int port);
-void RemoveHttpPortFile(const std::string& data_dir);
+// Writes HTTP_ADDR and HTTP_PORT, or NO_HTTP when port is -1 (each atomically).
+Status WriteHttpFiles(const std::string& data_dir, const std::string& bind, int port);
+// Removes all three (best effort).
+void RemoveHttpFiles(const std::string& data_dir);
 
-// The running instance's endpoint when `open_error` says the data dir is held
-// by another process and <data_dir>/HTTP_PORT exists; else nullopt.
-std::optional<HttpEndpoint> RunningInstance(const std::string& data_dir, const Status& open_error);
+// Where the instance holding the data dir serves, when `open_error` says
+// another process holds it: its endpoint, or a FailedPrecondition status that
+// says why there is none (e.g. "the running instance (pid N) serves no HTTP
+// (started with --http-port -1); ..."). Any other open_error is returned as is.
+Result<HttpEndpoint> RunningInstance(const std::string& data_dir, const Status& open_error);
 
-// POSTs JSON lines to the instance; *count is what it reports produced.
+// POSTs JSON lines to the instance, with the options as query parameters;
+// fills *report from its answer.
 Status HttpProduce(const HttpEndpoint& at, const std::string& topic, const std::string& lines,
-                   uint64_t* count);
+                   const ProduceOptions& options, ProduceReport* report);
 
 // Streams the instance's consume output to `out` (each chunk as it arrives).
 Status HttpConsume(const HttpEndpoint& at, const std::string& topic, const ConsumeOptions& options,

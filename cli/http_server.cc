@@ -12,6 +12,7 @@
 #include "cli/common.h"
 #include "cli/record_io.h"
 #include "engine/base/histogram.h"
+#include "engine/base/numbers.h"
 
 namespace topo::cli {
 
@@ -66,6 +67,13 @@ void HistogramLines(std::string* out, const std::string& name, const std::string
   std::snprintf(sum, sizeof sum, "%.17g", h.sum_us / 1e6);  // all digits: rate(_sum) must not be quantized
   *out += name + "_sum" + braces + " " + sum + "\n";
   *out += name + "_count" + braces + " " + std::to_string(cumulative) + "\n";
+}
+
+// A boolean query parameter: present and not "0" or "false".
+bool Flag(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) return false;
+  const std::string v = req.get_param_value(name);
+  return v != "0" && v != "false";
 }
 
 void Json(httplib::Response& res, int status, const std::string& body) {
@@ -236,25 +244,52 @@ void HttpServer::Route() {
   static const char* kRecords = R"(/topics/([A-Za-z0-9._-]+)/records)";
   server_->Post(kRecords, [this](const httplib::Request& req, httplib::Response& res) {
     std::string topic = req.matches[1];
+    ProduceOptions o;
+    const bool envelope = Flag(req, "envelope"), bare = Flag(req, "bare");
+    if (envelope && bare) return Json(res, 400, R"({"error":"envelope and bare exclude each other"})");
+    o.mode = envelope ? LineMode::kEnvelope : bare ? LineMode::kBare : LineMode::kAuto;
+    o.skip_bad = Flag(req, "skip_bad");
     std::istringstream in(req.body);
-    uint64_t n = 0;
-    Status st = ProduceLines(*log_, topic, in, &n);
-    if (!st.ok())
-      return Json(res, 400,
-                  "{\"error\":" + JsonString(st.message()) + ",\"produced\":" + std::to_string(n) + "}");
-    Json(res, 200, "{\"produced\":" + std::to_string(n) + "}");
+    ProduceReport report;
+    Status st = ProduceLines(*log_, topic, in, o, &report);
+    std::string errors;
+    for (const auto& b : report.bad) errors += (errors.empty() ? "" : ",") + JsonString(b);
+    const std::string counts = "\"produced\":" + std::to_string(report.produced) +
+                               ",\"bad_lines\":" + std::to_string(report.bad_lines) + ",\"errors\":[" +
+                               errors + "]";
+    if (!st.ok()) {
+      const bool theirs = st.code() == StatusCode::kInvalidArgument || st.code() == StatusCode::kNotFound;
+      return Json(res, theirs ? 400 : 500, "{\"error\":" + JsonString(st.message()) + "," + counts + "}");
+    }
+    Json(res, 200, "{" + counts + "}");
   });
 
   server_->Get(kRecords, [this](const httplib::Request& req, httplib::Response& res) {
     std::string topic = req.matches[1];
     ConsumeOptions o;
-    o.from_beginning = req.has_param("from_beginning") && req.get_param_value("from_beginning") != "0" &&
-                       req.get_param_value("from_beginning") != "false";
-    try {
-      if (req.has_param("max")) o.max = std::stoll(req.get_param_value("max"));
-      if (req.has_param("timeout_ms")) o.timeout_s = std::stod(req.get_param_value("timeout_ms")) / 1000.0;
-    } catch (const std::exception&) {
-      return Json(res, 400, R"({"error":"max and timeout_ms must be numbers"})");
+    o.from_beginning = Flag(req, "from_beginning");
+    if (req.has_param("max")) {
+      std::optional<int64_t> max = ParseInt64(req.get_param_value("max"));
+      if (!max || *max < 1)
+        return Json(res, 400,
+                    R"json({"error":"max must be a whole number >= 1 (omit it for no limit)"})json");
+      o.max = *max;
+    }
+    if (req.has_param("timeout_ms")) {
+      std::optional<int64_t> ms = ParseInt64(req.get_param_value("timeout_ms"));
+      if (!ms || *ms < 0)
+        return Json(res, 400,
+                    R"json({"error":"timeout_ms must be a whole number >= 0 (0: the records there now; )json"
+                    R"json(omit it to wait for new ones until the client hangs up)"})json");
+      o.timeout_s = *ms / 1000.0;
+    }
+    const std::pair<const char*, PayloadFormat*> formats[] = {{"key_format", &o.key_format},
+                                                              {"value_format", &o.value_format}};
+    for (const auto& [param, format] : formats) {
+      if (!req.has_param(param)) continue;
+      auto f = ParsePayloadFormat(req.get_param_value(param), param);
+      if (!f.ok()) return Json(res, 400, "{\"error\":" + JsonString(f.status().message()) + "}");
+      *format = *f;
     }
     if (auto n = log_->PartitionCount(topic); !n.ok())
       return Json(res, 400, "{\"error\":" + JsonString(n.status().message()) + "}");

@@ -8,12 +8,21 @@
 //                                 more threads than partitions to share is
 //                                 healthy); else 503 {"status":...,"reason":...}.
 //   GET  /metrics                 Prometheus text format from Application::Snapshot().
-//   POST /topics/<topic>/records  body: JSON lines as `topo produce` reads them;
-//                                 200 {"produced":N}, or 400 {"error":..,"produced":N}.
+//   POST /topics/<topic>/records[?envelope=1|bare=1][&skip_bad=1]
+//                                 body: JSON lines as `topo produce` reads them
+//                                 (docs/records.md), all checked before any is
+//                                 written; 200 {"produced":N,"bad_lines":B,
+//                                 "errors":["line 3: ...",..]} (B > 0 only with
+//                                 skip_bad), 400 {"error":..,...} for bad lines
+//                                 (nothing written) or an unknown topic, 500 when
+//                                 the log fails.
 //   GET  /topics/<topic>/records?from_beginning=1&max=N&timeout_ms=T
+//        &key_format=string&value_format=json
 //                                 JSON lines as `topo consume` prints them, read by
 //                                 a private consumer group, streamed (chunked) until
-//                                 max records or T ms without one; an unknown topic
+//                                 max (>= 1) records, or T ms without one (T = 0:
+//                                 the records there when it starts; no T: until the
+//                                 client hangs up); a bad parameter or unknown topic
 //                                 is 400 before anything is streamed. At most
 //                                 kMaxConsumeStreams at once (503 beyond), so an
 //                                 idle or abandoned stream (noticed only when a

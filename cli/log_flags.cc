@@ -1,8 +1,9 @@
 #include "cli/log_flags.h"
 
+#include <filesystem>
+
 #include "engine/log/embedded_log.h"
 #include "engine/log/kafka_log.h"
-#include "engine/serde/codec.h"
 
 namespace topo::cli {
 
@@ -36,12 +37,16 @@ Result<std::unique_ptr<log::Log>> LogFlags::Open() const {
   return log::OpenKafkaLog(o);
 }
 
-std::string WireBytes(const Value& v) {
-  if (v.is_string()) return v.as_string();
-  std::string out;
-  auto codec = MakeCodec("json", nullptr);
-  if (codec.ok() && (*codec)->Encode(v, &out).ok()) return out;
-  return v.DebugString();
+Status LogFlags::CheckDataDirExists() const {
+  if (!bootstrap_servers.empty()) return Status::Ok();
+  std::error_code ec;
+  if (!std::filesystem::is_directory(data_dir, ec))
+    return Status::NotFound("no such data dir: " + data_dir +
+                            " (topo run creates it; --data-dir chooses another, --bootstrap-servers Kafka)");
+  if (!std::filesystem::exists(std::filesystem::path(data_dir) / "db", ec))
+    return Status::NotFound("data dir " + data_dir +
+                            " holds no topo log (no db/ inside; topo run creates it)");
+  return Status::Ok();
 }
 
 }  // namespace topo::cli

@@ -20,10 +20,10 @@ struct LogFlags {
   void AddTo(CLI::App* cmd);
   // Opens the embedded log in data_dir, or Kafka when bootstrap_servers is set.
   Result<std::unique_ptr<log::Log>> Open() const;
+  // For commands that read an existing log (produce, consume): on the embedded
+  // backend, a data_dir that does not exist or holds no log is a NotFound
+  // error (Open would create one there). Ok on Kafka.
+  Status CheckDataDirExists() const;
 };
-
-// Encodes the JSON text of a value for the wire, for produce: strings stay as
-// their bytes, anything else becomes compact JSON.
-std::string WireBytes(const Value& v);
 
 }  // namespace topo::cli

@@ -15,6 +15,8 @@
 #include "cli/http_server.h"
 #include "cli/log_flags.h"
 #include "cli/record_io.h"
+#include "cli/run_summary.h"
+#include "engine/base/sha256.h"
 #include "engine/runtime/application.h"
 
 namespace topo::cli {
@@ -34,6 +36,42 @@ std::string Rate(uint64_t n, double seconds) {
   return buf;
 }
 
+// `--produce` remembers each file it loaded into an embedded data dir in
+// <data-dir>/PRODUCED, one line per load: "<sha256 of the content> <topic>
+// <records> <file>", so running the same command twice does not load the
+// samples twice. Written after the records were flushed: a crash in between
+// loads the file again on the next run (at least once, never silently lost).
+std::string LedgerPath(const std::string& data_dir) { return data_dir + "/PRODUCED"; }
+
+bool AlreadyLoaded(const std::string& data_dir, const std::string& sha, const std::string& topic) {
+  std::ifstream in(LedgerPath(data_dir));
+  std::string hash, t, rest;
+  while (in >> hash >> t && std::getline(in, rest))
+    if (hash == sha && t == topic) return true;
+  return false;
+}
+
+Status RememberLoaded(const std::string& data_dir, const std::string& sha, const std::string& topic,
+                      uint64_t n, const std::string& file) {
+  std::ofstream out(LedgerPath(data_dir), std::ios::app);
+  out << sha << " " << topic << " " << n << " " << file << "\n";
+  out.flush();
+  if (!out) return Status::IoError("cannot write " + LedgerPath(data_dir), false);
+  return Status::Ok();
+}
+
+// SHA-256 of a file's bytes, or nullopt when it cannot be read.
+std::optional<std::string> FileSha256(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  Sha256 h;
+  std::string buf(1 << 16, '\0');
+  while (in.read(buf.data(), buf.size()) || in.gcount() > 0)
+    h.Update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
+  if (in.bad()) return std::nullopt;
+  return ToHex(h.Finish());
+}
+
 }  // namespace
 
 void RegisterRun(CLI::App& app, int* exit_code) {
@@ -45,6 +83,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     int threads = 1;
     double status_interval_s = 2;
     std::vector<std::string> produce;
+    bool produce_again = false;
     int64_t exit_when_idle_ms = 0;
     std::string application_id;
     int http_port = 7070;
@@ -55,8 +94,12 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--threads", args->threads, "Stream threads")->capture_default_str();
   cmd->add_option("--application-id", args->application_id,
                   "Consumer group / transactional id prefix (default: the topology's)");
-  cmd->add_option("--produce", args->produce,
-                  "Before starting, feed TOPIC from a JSON-lines FILE (TOPIC=FILE, repeatable)");
+  cmd->add_option(
+      "--produce", args->produce,
+      "Before starting, feed TOPIC from a JSON-lines FILE (TOPIC=FILE, repeatable; as topo produce "
+      "reads it). On the embedded log a file whose content was loaded into TOPIC before is skipped");
+  cmd->add_flag("--produce-again", args->produce_again,
+                "Load every --produce file, also one already loaded into this data dir");
   cmd->add_option("--status-interval", args->status_interval_s, "Seconds between status lines (0: none)")
       ->capture_default_str();
   cmd->add_option("--exit-when-idle", args->exit_when_idle_ms,
@@ -95,6 +138,8 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     }
     auto log = args->log.Open();
     if (!log.ok()) return fail(kExitFailure, log.status().message());
+    const bool embedded = args->log.bootstrap_servers.empty();
+    if (embedded) RemoveHttpFiles(args->log.data_dir);  // what a killed run left: this one owns the dir now
     const bool tty = isatty(fileno(stdout));
     // Event lines come from the stream threads; the status line from this one.
     auto out_mu = std::make_shared<std::mutex>();
@@ -120,18 +165,34 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     if (!st.ok()) return fail(kExitFailure, st.message());
     for (const auto& spec : args->produce) {
       auto eq = spec.find('=');
-      if (eq == std::string::npos)
+      if (eq == std::string::npos || eq == 0)
         return fail(kExitUsage, "--produce expects TOPIC=FILE, got '" + spec + "'");
-      std::ifstream in(spec.substr(eq + 1));
-      if (!in) return fail(kExitUsage, "--produce: cannot read " + spec.substr(eq + 1));
-      uint64_t n = 0;
-      st = ProduceLines(**log, spec.substr(0, eq), in, &n);
-      if (!st.ok()) return fail(kExitFailure, st.message());
-      std::printf("  produced %llu record(s) into %s from %s\n", static_cast<unsigned long long>(n),
-                  spec.substr(0, eq).c_str(), spec.substr(eq + 1).c_str());
+      const std::string topic = spec.substr(0, eq), file = spec.substr(eq + 1);
+      std::ifstream in(file, std::ios::binary);
+      std::optional<std::string> sha = FileSha256(file);
+      if (!in || !sha) return fail(kExitUsage, "--produce: cannot read " + file);
+      if (embedded && !args->produce_again && AlreadyLoaded(args->log.data_dir, *sha, topic)) {
+        std::printf(
+            "  --produce: %s already loaded into %s (sha256 %s), skipped; --produce-again loads it again\n",
+            spec.c_str(), args->log.data_dir.c_str(), sha->substr(0, 16).c_str());
+        continue;
+      }
+      ProduceReport report;
+      st = ProduceLines(**log, topic, in, ProduceOptions{}, &report);
+      if (!st.ok()) {
+        std::string msg = "--produce " + spec + ": " + st.message();
+        if (!report.bad.empty()) msg += ":\n" + BadLinesText(report);
+        while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+        return fail(kExitFailure, msg);
+      }
+      if (embedded) {
+        st = RememberLoaded(args->log.data_dir, *sha, topic, report.produced, file);
+        if (!st.ok()) return fail(kExitFailure, st.message());
+      }
+      std::printf("  produced %llu record(s) into %s from %s\n",
+                  static_cast<unsigned long long>(report.produced), topic.c_str(), file.c_str());
     }
     std::unique_ptr<HttpServer> http;
-    const bool embedded = args->log.bootstrap_servers.empty();
     if (args->http_port >= 0) {
       HttpServerOptions ho;
       ho.bind = args->http_bind;
@@ -141,10 +202,14 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       http = std::move(server).value();
       // produce/consume find the instance holding the data dir through this file.
       if (embedded) {
-        st = WriteHttpPortFile(args->log.data_dir, ho.bind, http->port());
+        st = WriteHttpFiles(args->log.data_dir, ho.bind, http->port());
         if (!st.ok()) return fail(kExitFailure, st.message());
       }
       std::printf("http: listening on %s:%d\n", ho.bind.c_str(), http->port());
+    } else if (embedded) {
+      // So produce/consume on this data dir can say why they cannot reach it.
+      st = WriteHttpFiles(args->log.data_dir, "", -1);
+      if (!st.ok()) return fail(kExitFailure, st.message());
     }
     st = (*app)->Start();
     if (!st.ok()) return fail(kExitFailure, st.message());
@@ -154,7 +219,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     std::fflush(stdout);
 
     const auto start = std::chrono::steady_clock::now();
-    auto last_status = start, last_change = start;
+    auto last_status = start, last_change = start, last_sample = start;
     uint64_t last_in = 0, last_out = 0, seen_in = 0;
     // When records started and last arrived (50 ms resolution), for the summary's rate.
     std::optional<std::chrono::steady_clock::time_point> first_record, last_record;
@@ -165,9 +230,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       if (!snap.running) break;  // a thread stopped with an error
       // Idle time counts only once every thread joined the group (a Kafka join takes seconds).
       if (snap.records_in != seen_in) {
-        if (!first_record) first_record = last_change;  // the previous sample: work began after it
+        if (!first_record) first_record = last_sample;  // the previous sample: work began after it
         last_record = now;
       }
+      last_sample = now;
       if (snap.records_in != seen_in || snap.threads_joined < snap.threads)
         seen_in = snap.records_in, last_change = now;
       if (args->exit_when_idle_ms > 0 &&
@@ -206,10 +272,9 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     std::fflush(stdout);
     (*app)->RequestStop();
     st = (*app)->Wait();
-    if (http) {
-      http->Stop();
-      if (embedded) RemoveHttpPortFile(args->log.data_dir);
-    }
+    if (http) http->Stop();
+    if (embedded) RemoveHttpFiles(args->log.data_dir);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     auto snap = (*app)->Snapshot();
     const uint64_t commits = snap.commit_latency.count();
     std::printf(
@@ -219,13 +284,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
         static_cast<unsigned long long>(snap.errors), static_cast<unsigned long long>(snap.dead_lettered),
         static_cast<unsigned long long>(snap.skipped), static_cast<unsigned long long>(snap.dropped),
         static_cast<unsigned long long>(commits), commits ? snap.commit_latency.sum_us / 1e3 / commits : 0.0);
-    // The span is sampled every 50 ms: a rate over a shorter run would be noise.
-    double secs =
+    // Wall time, then the span in which records were processed (cli/run_summary.h).
+    const double span =
         first_record && last_record ? std::chrono::duration<double>(*last_record - *first_record).count() : 0;
-    if (secs >= 0.2) {
-      std::printf("processed %llu record(s) in %.2f s (%.0f records/s)\n",
-                  static_cast<unsigned long long>(snap.records_in), secs, snap.records_in / secs);
-    }
+    std::printf("%s\n", ProcessedLine(snap.records_in, wall, span).c_str());
     if (!st.ok()) return fail(kExitFailure, st.message());
     *exit_code = kExitOk;
   });

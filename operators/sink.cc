@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "engine/log/record_size.h"
 #include "engine/runtime/compiled_topology.h"
 #include "engine/runtime/task.h"
 #include "engine/serde/codec.h"
@@ -21,6 +22,7 @@ struct SinkSpec : OperatorSpec {
   std::string topic;
   int32_t partitions = 1;
   std::string key_codec, value_codec;
+  int64_t max_record_bytes = log::kDefaultMaxMessageBytes;
   std::optional<expr::CompiledExpr> key, value, partition;
   Result<std::unique_ptr<Operator>> Instantiate(TaskContext& task) const override;
   // Without a key / value expression the sink writes the record's whole key / value.
@@ -86,6 +88,10 @@ class SinkOp final : public Operator {
       p = next_null_key_partition_++ % spec_.partitions;
     }
     out.partition = Partition(p);
+    // The log would refuse it (a Kafka broker, or the embedded log): an error
+    // of this record here, so the sink's onError policy decides.
+    if (const int64_t size = log::RecordBatchBytes(out); size > spec_.max_record_bytes)
+      return Status::Invalid(log::TooLargeMessage(size, spec_.topic, spec_.max_record_bytes));
     RETURN_IF_ERROR(task_.collector().Send(std::move(out)));
     CountWritten();
     return Status::Ok();
@@ -117,6 +123,9 @@ std::shared_ptr<const OperatorSpec> CompileSink(CompileContext& ctx) {
   spec->partitions = std::max(1, it->second.partitions());
   spec->key_codec = it->second.key().empty() ? "string" : it->second.key();
   spec->value_codec = it->second.value().empty() ? "json" : it->second.value();
+  // A bad value is reported by CompiledTopology::Compile.
+  if (auto limit = log::MaxMessageBytes(p.topic(), it->second.config()); limit.ok())
+    spec->max_record_bytes = *limit;
   runtime::StreamType in = ctx.input_types().empty() ? runtime::StreamType{} : ctx.input_types()[0];
   expr::Scope scope = ctx.RecordScope(in);
   if (!p.key().empty()) spec->key = ctx.Compile("key", p.key(), scope);

@@ -27,6 +27,7 @@
 #include <utility>
 
 #include "engine/base/numbers.h"
+#include "engine/log/record_size.h"
 
 namespace topo::log {
 namespace {
@@ -256,6 +257,14 @@ struct PartitionState {
 struct TopicState {
   TopicConfig config;  // guarded by state_mu_ (EnsureTopics may update compact/retention)
   std::vector<std::unique_ptr<PartitionState>> parts;
+  // config's max.message.bytes, read by producers without the lock.
+  std::atomic<int64_t> max_record_bytes{kDefaultMaxMessageBytes};
+  void SetConfig(const TopicConfig& c) {
+    config = c;
+    // EnsureTopics refuses a bad value; one stored by an older topo counts as the default.
+    Result<int64_t> limit = MaxMessageBytes(c.name, c.extra);
+    max_record_bytes.store(limit.ok() ? *limit : kDefaultMaxMessageBytes);
+  }
 };
 
 // A consumer's membership in its group; every field is guarded by state_mu_.
@@ -285,6 +294,7 @@ class EmbeddedLogImpl final : public EmbeddedLog {
   std::string Describe() const override { return "embedded " + abs_dir_; }
   Status EnsureTopics(const std::vector<TopicConfig>& topics, std::vector<std::string>* report) override;
   Result<int32_t> PartitionCount(const std::string& topic) override;
+  Result<std::optional<int64_t>> MaxRecordBytes(const std::string& topic) override;
   Result<Offset> EndOffset(const TopicPartition& tp) override;
   Result<Offset> BeginOffset(const TopicPartition& tp) override;
   Result<std::unique_ptr<Consumer>> NewConsumer(const std::string& group,
@@ -818,6 +828,11 @@ Status EmbeddedProducer::Send(RawRecord record) {
   RETURN_IF_ERROR(CheckFenced());
   if (transactional()) RETURN_IF_ERROR(CheckInTransaction("Send"));
   ASSIGN_OR_RETURN(PartitionState * part, Resolve(record));
+  // Like a Kafka broker (whose error is not retryable either): refused before
+  // it is encoded, so an oversized record never reaches RocksDB.
+  if (const int64_t size = RecordBatchBytes(record), limit = last_topic_state_->max_record_bytes.load();
+      size > limit)
+    return Status::Invalid(TooLargeMessage(size, record.topic, limit));
   if (transactional() || batch_records_ > 1) {
     size_t begin = arena_.size();
     EncodeRecord(record, &arena_);
@@ -1066,9 +1081,11 @@ Status EmbeddedLogImpl::LoadTopics() {
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto topic = std::make_unique<TopicState>();
     std::string name = it->key().ToString();
-    if (!DecodeTopicConfig(name, std::string_view(it->value().data(), it->value().size()), &topic->config)) {
+    TopicConfig config;
+    if (!DecodeTopicConfig(name, std::string_view(it->value().data(), it->value().size()), &config)) {
       return Status::Internal("corrupt metadata of topic '" + name + "' in " + abs_dir_);
     }
+    topic->SetConfig(config);
     for (int32_t p = 0; p < topic->config.partitions; ++p) {
       auto part = std::make_unique<PartitionState>();
       part->tp = TopicPartition{name, Partition(p)};
@@ -1130,6 +1147,7 @@ Status EmbeddedLogImpl::EnsureTopics(const std::vector<TopicConfig>& topics,
       return Status::Invalid("topic '" + c.name + "' needs at least 1 partition, not " +
                              std::to_string(c.partitions));
     }
+    RETURN_IF_ERROR(MaxMessageBytes(c.name, c.extra).status());
   }
   std::lock_guard<std::mutex> wl(write_mu_);
   // Check everything before changing anything, so a mismatch leaves the log as it was.
@@ -1179,7 +1197,7 @@ Status EmbeddedLogImpl::EnsureTopics(const std::vector<TopicConfig>& topics,
     std::lock_guard<std::mutex> l(state_mu_);
     for (const TopicConfig* c : created) {
       auto topic = std::make_unique<TopicState>();
-      topic->config = *c;
+      topic->SetConfig(*c);
       for (int32_t p = 0; p < c->partitions; ++p) {
         auto part = std::make_unique<PartitionState>();
         part->tp = TopicPartition{c->name, Partition(p)};
@@ -1190,7 +1208,7 @@ Status EmbeddedLogImpl::EnsureTopics(const std::vector<TopicConfig>& topics,
       }
       topics_[c->name] = std::move(topic);
     }
-    for (const TopicConfig* c : updated) topics_[c->name]->config = *c;
+    for (const TopicConfig* c : updated) topics_[c->name]->SetConfig(*c);
   }
   if (report) report->insert(report->end(), lines.begin(), lines.end());
   return Status::Ok();
@@ -1200,6 +1218,12 @@ Result<int32_t> EmbeddedLogImpl::PartitionCount(const std::string& topic) {
   std::lock_guard<std::mutex> l(state_mu_);
   ASSIGN_OR_RETURN(TopicState * t, FindTopicLocked(topic));
   return t->config.partitions;
+}
+
+Result<std::optional<int64_t>> EmbeddedLogImpl::MaxRecordBytes(const std::string& topic) {
+  std::lock_guard<std::mutex> l(state_mu_);
+  ASSIGN_OR_RETURN(TopicState * t, FindTopicLocked(topic));
+  return std::optional<int64_t>(t->max_record_bytes.load());
 }
 
 Result<Offset> EmbeddedLogImpl::EndOffset(const TopicPartition& tp) {

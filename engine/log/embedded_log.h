@@ -73,6 +73,11 @@
 // retention.bytes, and deletes the rest from the head, as Kafka deletes whole old
 // segments while the rest still holds retention.bytes. The last record stays.
 //
+// Record size: Send refuses (InvalidArgument, naming the size and the limit) a
+// record whose Kafka batch size (record_size.h) is above its topic's
+// `max.message.bytes` (`extra`; default 1048588, Kafka's), as a broker would.
+// EnsureTopics refuses a max.message.bytes that is not a whole number >= 0.
+//
 // Lifetimes: a consumer must Subscribe before it Polls, and the group id must
 // not be empty. The EmbeddedLog must outlive its consumers and producers (it
 // aborts with a message otherwise). A transactional producer's CommitTransaction

@@ -119,6 +119,14 @@ class Log {
   // is an error naming both numbers. Each action is appended to *report.
   virtual Status EnsureTopics(const std::vector<TopicConfig>& topics, std::vector<std::string>* report) = 0;
   virtual Result<int32_t> PartitionCount(const std::string& topic) = 0;
+  // The largest record (engine/log/record_size.h: RecordBatchBytes) the topic
+  // accepts, from its max.message.bytes; nullopt when this backend does not
+  // know it (Kafka: the broker checks with the topic's own config, and a
+  // record too large fails its Send or delivery).
+  virtual Result<std::optional<int64_t>> MaxRecordBytes(const std::string& topic) {
+    RETURN_IF_ERROR(PartitionCount(topic).status());
+    return std::optional<int64_t>();
+  }
   // Offset of the next record to be written (the high watermark).
   virtual Result<Offset> EndOffset(const TopicPartition& tp) = 0;
   virtual Result<std::unique_ptr<Consumer>> NewConsumer(const std::string& group,

@@ -164,6 +164,10 @@ Result<std::shared_ptr<const CompiledTopology>> CompiledTopology::Compile(plan::
     if (!IsKnownCodec(spec.key_codec, ct->protos_, &why)) topo_error("topic '" + name + "': key: " + why);
     if (!IsKnownCodec(spec.value_codec, ct->protos_, &why)) topo_error("topic '" + name + "': value: " + why);
     if (topic.partitions() < 1) topo_error("topic '" + name + "': partitions must be at least 1");
+    if (auto limit = log::MaxMessageBytes(name, topic.config()); limit.ok())
+      spec.max_record_bytes = *limit;
+    else
+      topo_error(limit.status().message());
     Type vt = TypeFromCodec(spec.value_codec, ct->protos_);
     if (!topic.schema().empty()) {
       auto st = TypeFromSchema(topic.schema());

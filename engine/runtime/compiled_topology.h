@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/log/record_size.h"
 #include "engine/plan/graph.h"
 #include "engine/plan/loader.h"
 #include "engine/runtime/operator.h"
@@ -23,6 +24,9 @@ struct TopicSpec {
   int32_t partitions = 1;
   std::string key_codec;    // codec spec, "string" by default
   std::string value_codec;  // codec spec, "json" by default
+  // The largest record a sink or dead letter may write (engine/log/record_size.h),
+  // from config max.message.bytes. Default: 1048588 (Kafka's)
+  int64_t max_record_bytes = log::kDefaultMaxMessageBytes;
 };
 
 struct CompiledNode {

@@ -1,6 +1,7 @@
 #include "engine/runtime/task.h"
 
 #include "engine/expr/expr.h"
+#include "engine/log/record_size.h"
 
 namespace topo::runtime {
 
@@ -15,6 +16,43 @@ std::string Position(const RawRecord* in) {
 int32_t DeadLetterPartition(const RawRecord& in, int32_t partitions) {
   if (in.key) return expr::PartitionForKey(*in.key, partitions);
   return in.partition.value() % partitions;
+}
+
+// A dead letter larger than its topic's max.message.bytes (an input from a
+// topic with a larger limit, or the error headers on top of a record near the
+// limit) would be refused by the log, and the record lost: it goes without
+// its value, then its key, then its original headers, and a `topo.omitted`
+// header says what was left out and why.
+Status FitDeadLetter(RawRecord* dead, int64_t limit) {
+  const int64_t size = log::RecordBatchBytes(*dead);
+  if (size <= limit) return Status::Ok();
+  const size_t topo_headers = 6;  // the ones HandleError appended, last
+  std::string omitted;
+  auto note = [&](const std::string& what) { omitted += (omitted.empty() ? "" : ", ") + what; };
+  auto fits = [&] {
+    RawRecord probe = *dead;
+    probe.headers.emplace_back("topo.omitted",
+                               omitted + ": " + log::TooLargeMessage(size, dead->topic, limit));
+    return log::RecordBatchBytes(probe) <= limit;
+  };
+  if (dead->value) {
+    note("value (" + std::to_string(dead->value->size()) + " bytes)");
+    dead->value.reset();
+  }
+  if (!fits() && dead->key) {
+    note("key (" + std::to_string(dead->key->size()) + " bytes)");
+    dead->key.reset();
+  }
+  if (!fits() && dead->headers.size() > topo_headers) {
+    note("the input's headers");
+    dead->headers.erase(dead->headers.begin(), dead->headers.end() - topo_headers);
+  }
+  dead->headers.emplace_back("topo.omitted", omitted + ": " + log::TooLargeMessage(size, dead->topic, limit));
+  if (log::RecordBatchBytes(*dead) > limit)
+    return Status::Aborted("a dead letter for topic '" + dead->topic +
+                           "' does not fit its max.message.bytes (" + std::to_string(limit) +
+                           ") even without key, value and the input's headers");
+  return Status::Ok();
 }
 
 }  // namespace
@@ -63,6 +101,7 @@ Status NodeRunner::HandleError(const Status& error) {
     dead.headers.emplace_back("topo.source.partition", std::to_string(in->partition.value()));
     dead.headers.emplace_back("topo.source.offset", std::to_string(in->offset.value()));
     dead.headers.emplace_back("topo.attempt", std::to_string(attempt));
+    RETURN_IF_ERROR(FitDeadLetter(&dead, dlq ? dlq->max_record_bytes : log::kDefaultMaxMessageBytes));
     ++dead_lettered_;
     return ctx_.collector().Send(std::move(dead));
   }

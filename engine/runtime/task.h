@@ -12,7 +12,10 @@
 //   skip  -> counted in the node's `skipped` metric and dropped.
 //   dlq   -> the *original input bytes* go to the dead-letter topic with
 //            headers topo.error, topo.node, topo.source.topic,
-//            topo.source.partition, topo.source.offset, topo.attempt.
+//            topo.source.partition, topo.source.offset, topo.attempt. One
+//            larger than the dead-letter topic's max.message.bytes loses its
+//            value (then key, then the input's headers) and gets a
+//            topo.omitted header saying so.
 //
 // Thread-safety: a task belongs to one thread.
 

@@ -66,9 +66,16 @@ TEST_F(HttpTest, HealthIsOkWhileRunning) {
   ASSERT_TRUE(res) << httplib::to_string(res.error());
   EXPECT_EQ(res->status, 200) << res->body;
   EXPECT_NE(res->body.find(R"("status":"running","tasks":2)"), std::string::npos) << res->body;
-  EXPECT_EQ(std::ifstream(dir_ / "data" / "HTTP_PORT").good(), true);
+  // One line, the port alone: `curl localhost:$(cat .topo/HTTP_PORT)` works.
+  auto text = [&](const char* name) {
+    std::ifstream in(dir_ / "data" / name);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  EXPECT_EQ(text("HTTP_PORT"), std::to_string(port) + "\n");
+  EXPECT_EQ(text("HTTP_ADDR"), "127.0.0.1\n");
   Stop(&run);
   EXPECT_FALSE(fs::exists(dir_ / "data" / "HTTP_PORT")) << "removed at a clean stop";
+  EXPECT_FALSE(fs::exists(dir_ / "data" / "HTTP_ADDR")) << "removed at a clean stop";
 }
 
 // Threads beyond the partitions to share own nothing: that is a finished

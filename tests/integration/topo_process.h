@@ -75,6 +75,14 @@ class TopoProcess {
     return done(output_);
   }
 
+  // Blocks until the process closed its output (it is exiting), or `timeout`
+  // passed: false then, so a test can fail a hang instead of waiting forever.
+  bool AwaitClosed(std::chrono::seconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, timeout, [&] { return closed_; });
+    return closed_;
+  }
+
   void Signal(int sig) { kill(pid_, sig); }
 
   // Waits for exit; returns the waitpid status.

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/log/record_size.h"
 #include "tests/testing/copartition_listener.h"
 
 namespace topo::log {
@@ -498,6 +499,49 @@ TEST(EmbeddedLog, TopicsAreCreatedCheckedAndReported) {
   auto p = std::move(log->NewProducer("")).value();
   EXPECT_EQ(p->Send(Rec("nope", 0, "k", "v")).code(), StatusCode::kNotFound);
   EXPECT_FALSE(p->Send(Rec("deal.events", 6, "k", "v")).ok());
+}
+
+// Like a Kafka broker: a record whose batch is larger than the topic's
+// max.message.bytes (default 1048588) is refused, by a plain and a
+// transactional producer alike, and nothing of it is written.
+TEST(EmbeddedLog, RecordsLargerThanMaxMessageBytesAreRefused) {
+  TempDir dir;
+  auto log = OpenOk(dir.path());
+  TopicConfig small = Topic("small", 1);
+  small.extra["max.message.bytes"] = "200";
+  Ensure(*log, {Topic("t", 1), small});
+  EXPECT_EQ(*log->MaxRecordBytes("t"), std::optional<int64_t>(kDefaultMaxMessageBytes));
+  EXPECT_EQ(*log->MaxRecordBytes("small"), std::optional<int64_t>(200));
+  EXPECT_FALSE(log->MaxRecordBytes("nope").ok());
+
+  auto p = std::move(log->NewProducer("")).value();
+  // 61-byte batch header + 2-byte length + 137 bytes of record: exactly 200.
+  RawRecord fits = Rec("small", 0, std::nullopt, std::string(130, 'v'));
+  ASSERT_EQ(RecordBatchBytes(fits), 200);
+  EXPECT_TRUE(p->Send(fits).ok());
+  RawRecord over = Rec("small", 0, std::nullopt, std::string(131, 'v'));
+  Status s = p->Send(over);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "record of 201 bytes exceeds the max.message.bytes of topic 'small' (200)");
+  RawRecord mib = Rec("t", 0, "k", std::string(size_t{1} << 20, 'v'));
+  EXPECT_FALSE(p->Send(mib).ok()) << "1 MiB of value plus Kafka's overhead is above 1 MiB + 12";
+  ASSERT_TRUE(p->Flush().ok());
+  EXPECT_EQ(log->EndOffset(TP("small", 0))->value(), 1);
+  EXPECT_EQ(log->EndOffset(TP("t", 0))->value(), 0);
+
+  auto txn = std::move(log->NewProducer("txn")).value();
+  ASSERT_TRUE(txn->BeginTransaction().ok());
+  EXPECT_EQ(txn->Send(over).code(), StatusCode::kInvalidArgument);
+
+  // The limit follows the topic's config, and a bad one is refused.
+  small.extra["max.message.bytes"] = "1000";
+  Ensure(*log, {small});
+  EXPECT_TRUE(p->Send(over).ok());
+  small.extra["max.message.bytes"] = "1k";
+  std::vector<std::string> report;
+  Status bad = log->EnsureTopics({small}, &report);
+  EXPECT_EQ(bad.message(),
+            "topic 'small': config max.message.bytes must be a whole number >= 0 (bytes), not '1k'");
 }
 
 TEST(EmbeddedLog, SecondOwnerIsRefusedWithThePid) {
