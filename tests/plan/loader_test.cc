@@ -237,7 +237,7 @@ topo.topology('t', {
   EXPECT_EQ(
       load("topo.count('s', groupBy='key')")
           .rfind("my.jsonnet:5: topo.count is not available yet: stateful operators are planned (available: "
-                 "branch, dlq, filter, ",
+                 "branch, decimal, dlq, filter, ",
                  0),
       0u);
   EXPECT_EQ(
@@ -249,7 +249,7 @@ topo.topology('t', {
             0u);
   EXPECT_EQ(
       load("topo.fitler('s', 'true')"),
-      "my.jsonnet:5: unknown operator 'topo.fitler' (did you mean 'filter'?) (known: branch, dlq, filter, "
+      "my.jsonnet:5: unknown operator 'topo.fitler' (did you mean 'filter'?) (known: branch, decimal, dlq, filter, "
       "flatMap, map, merge, proto, record, rekey, retry, sink, source, test, topic, topology)");
   EXPECT_EQ(load("(import 'topo.libsonnet').frobnicate('s')")
                 .rfind("my.jsonnet:5: unknown operator 'topo.frobnicate' (known: ", 0),
