@@ -69,6 +69,11 @@ void CheckDeclaredTests(const plan::LoadedTopology& lt, const google::protobuf::
         };
         for (const Part& part :
              {Part{"key", ts->key_codec, r.key()}, Part{"value", ts->value_codec, r.value()}}) {
+          // A number Jsonnet rounded, or a topo.decimal that is not one.
+          if (std::string why = CheckTestValue(part.value); !why.empty()) {
+            error(std::string(part.name) + ": " + why);
+            continue;
+          }
           Value value = FromProtoValue(part.value);
           Codec* c = codec(part.spec);
           if (value.is_null() || c == nullptr) continue;

@@ -3,7 +3,9 @@
 // test names are unique; every record names a declared topic; an explicit
 // partition is within the topic's partition count; a key and a value can be
 // encoded with the topic's codecs (an int64 key given as a string, an object
-// for a 'string' value, a protobuf value with fields its message lacks). Each
+// for a 'string' value, a protobuf value with fields its message lacks), and
+// numbers are exact (test_runner.h's CheckTestValue: no number Jsonnet rounded,
+// no topo.decimal that is not a decimal). Each
 // problem is a diagnostic at the record's line (plan::LoadedTopology::RecordLine),
 // together with the mistyped fields the loader found (LoadedTopology::problems).
 //
