@@ -247,10 +247,10 @@ topo.topology('t', {
   EXPECT_EQ(load("topo.postgres('s', table='t')")
                 .rfind("my.jsonnet:5: topo.postgres is not available yet: connectors are planned", 0),
             0u);
-  EXPECT_EQ(
-      load("topo.fitler('s', 'true')"),
-      "my.jsonnet:5: unknown operator 'topo.fitler' (did you mean 'filter'?) (known: branch, decimal, dlq, filter, "
-      "flatMap, map, merge, proto, record, rekey, retry, sink, source, test, topic, topology)");
+  EXPECT_EQ(load("topo.fitler('s', 'true')"),
+            "my.jsonnet:5: unknown operator 'topo.fitler' (did you mean 'filter'?) (known: branch, decimal, "
+            "dlq, filter, "
+            "flatMap, map, merge, proto, record, rekey, retry, sink, source, test, topic, topology)");
   EXPECT_EQ(load("(import 'topo.libsonnet').frobnicate('s')")
                 .rfind("my.jsonnet:5: unknown operator 'topo.frobnicate' (known: ", 0),
             0u);
