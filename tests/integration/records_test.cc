@@ -329,7 +329,7 @@ TEST_F(RecordsTest, RunProduceSkipsAFileAlreadyLoadedIntoTheDataDir) {
   Ran second = run();
   ASSERT_EQ(second.exit, 0) << second.output;
   EXPECT_NE(second.output.find("--produce: in=" + (dir_ / "in.jsonl").string() + " already loaded into " +
-                               Data() + " (sha256 "),
+                               Data() + " (xxh3-128 "),
             std::string::npos)
       << second.output;
   EXPECT_NE(second.output.find("), skipped; --produce-again loads it again"), std::string::npos)
