@@ -1,6 +1,7 @@
 #include "cli/record_io.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "engine/base/suggest.h"
 #include "engine/expr/expr.h"
 #include "engine/log/record_size.h"
+#include "engine/value/text.h"
 
 namespace topo::cli {
 
@@ -22,7 +24,7 @@ namespace {
 // A JSON string of `s`, with each byte that is not UTF-8 as U+FFFD (only for
 // header names, which Kafka defines as strings).
 void AppendJsonStringLossy(std::string_view s, std::string* out) {
-  if (IsUtf8(s)) return AppendJsonString(s, out);
+  if (IsUtf8(s)) return AppendJsonQuoted(*out, s);
   std::string fixed;
   for (size_t i = 0; i < s.size(); ++i) {
     std::string_view one = s.substr(i, 1);
@@ -37,7 +39,7 @@ void AppendJsonStringLossy(std::string_view s, std::string* out) {
       fixed.append("\xEF\xBF\xBD");
     }
   }
-  AppendJsonString(fixed, out);
+  AppendJsonQuoted(*out, fixed);
 }
 
 // `"name":` then the payload per `format`, or `"name_b64":"..."`.
@@ -50,14 +52,21 @@ void AppendPayload(const char* name, const std::optional<std::string>& bytes, Pa
   }
   // A stored JSON null (the bytes "null") is shown as base64 below, so that
   // `null` always means no key / no value (a tombstone).
-  if (format == PayloadFormat::kJson && ValidateJson(*bytes) && TrimJsonSpace(*bytes) != "null") {
+  thread_local JsonText json;
+  if (format == PayloadFormat::kJson && TrimJsonSpace(*bytes) != "null" && json.Valid(*bytes)) {
     out->append("\":");
-    AppendJsonOneLine(TrimJsonSpace(*bytes), out);
+    // In valid JSON a CR or LF can only be whitespace between tokens: as a
+    // space the value, its digits and its strings are the same, on one line.
+    const size_t start = out->size();
+    out->append(TrimJsonSpace(*bytes));
+    std::replace_if(
+        out->begin() + static_cast<std::ptrdiff_t>(start), out->end(),
+        [](char c) { return c == '\n' || c == '\r'; }, ' ');
     return;
   }
   if (format == PayloadFormat::kString && IsUtf8(*bytes)) {
     out->append("\":");
-    AppendJsonString(*bytes, out);
+    AppendJsonQuoted(*out, *bytes);
     return;
   }
   out->append("_b64\":\"");
@@ -119,37 +128,44 @@ std::string Shown(std::string_view json) {
   return std::string(json.substr(0, 37)) + "...";
 }
 
+// A JSON number's value when it is an integer that fits int64 ("12", "-3";
+// not "1.0", "1e3" or 20 digits).
+std::optional<int64_t> Int64(const JsonMember& m) {
+  int64_t v = 0;
+  const char* end = m.value.data() + m.value.size();
+  auto [p, ec] = std::from_chars(m.value.data(), end, v);
+  if (ec != std::errc() || p != end || m.value.empty()) return std::nullopt;
+  return v;
+}
+
 Result<std::string> FromBase64(const JsonMember& m) {
   if (m.value[0] != '"')
-    return Status::Invalid(m.name + " must be a base64 string, got " + JsonKind(m.value) + " " +
-                           Shown(m.value));
-  auto bytes = Base64Decode(JsonStringText(m.value));
+    return Status::Invalid(m.name + " must be a base64 string, got " + m.kind + " " + Shown(m.value));
+  auto bytes = Base64Decode(m.text);
   if (!bytes.ok()) return Status::Invalid(m.name + " is not base64: " + bytes.status().message());
   return *bytes;
 }
 
 // The text of a JSON key for the wire: a string's own text, anything else its JSON.
-std::string KeyBytes(std::string_view json) {
-  return json[0] == '"' ? JsonStringText(json) : std::string(json);
-}
+std::string KeyBytes(const JsonMember& m) { return m.value[0] == '"' ? m.text : std::string(m.value); }
 
-Status AddHeaders(const JsonMember& m, bool b64, Headers* out) {
+Status AddHeaders(JsonText& json, const JsonMember& m, bool b64, Headers* out) {
   if (m.value[0] != '{')
     return Status::Invalid(m.name + " must be an object of " + (b64 ? "base64 strings" : "strings") +
-                           ", got " + JsonKind(m.value) + " " + Shown(m.value));
+                           ", got " + m.kind + " " + Shown(m.value));
   std::vector<JsonMember> headers;
-  JsonObjectMembers(m.value, &headers);
+  json.Members(m.value, &headers);
   for (const auto& h : headers) {
     if (h.value[0] != '"')
-      return Status::Invalid("header '" + h.name + "' must be a string, got " + JsonKind(h.value) + " " +
+      return Status::Invalid("header '" + h.name + "' must be a string, got " + h.kind + " " +
                              Shown(h.value) + (b64 ? "" : " (headers are text; bytes go in headers_b64)"));
     if (b64) {
-      auto bytes = Base64Decode(JsonStringText(h.value));
+      auto bytes = Base64Decode(h.text);
       if (!bytes.ok())
         return Status::Invalid("headers_b64 '" + h.name + "' is not base64: " + bytes.status().message());
       out->emplace_back(h.name, *bytes);
     } else {
-      out->emplace_back(h.name, JsonStringText(h.value));
+      out->emplace_back(h.name, h.text);
     }
   }
   return Status::Ok();
@@ -161,7 +177,7 @@ struct Parsed {
   bool has_timestamp = false;
 };
 
-Result<Parsed> ParseEnvelope(const std::vector<JsonMember>& members, const std::string& topic,
+Result<Parsed> ParseEnvelope(JsonText& json, const std::vector<JsonMember>& members, const std::string& topic,
                              int32_t partitions) {
   Parsed p;
   std::set<std::string> seen;
@@ -182,20 +198,21 @@ Result<Parsed> ParseEnvelope(const std::vector<JsonMember>& members, const std::
     if (m.name == "value") value = &m;
     if (m.name == "value_b64") value_b64 = &m;
     if (m.name == "headers" || m.name == "headers_b64")
-      RETURN_IF_ERROR(AddHeaders(m, m.name == "headers_b64", &p.record.headers));
+      RETURN_IF_ERROR(AddHeaders(json, m, m.name == "headers_b64", &p.record.headers));
     if (m.name == "timestamp") {
-      std::optional<int64_t> ts = m.value[0] == '-' ? std::nullopt : JsonInt64(m.value);
+      std::optional<int64_t> ts = m.value[0] == '-' ? std::nullopt : Int64(m);
       if (!ts)
-        return Status::Invalid("timestamp must be a whole number >= 0 of milliseconds since the epoch, got " +
-                               std::string(JsonKind(m.value)) + " " + Shown(m.value));
+        return Status::Invalid(std::string("timestamp must be a whole number >= 0 of milliseconds since the "
+                                           "epoch, got ") +
+                               m.kind + " " + Shown(m.value));
       p.record.timestamp = TimestampMs(*ts);
       p.has_timestamp = true;
     }
     if (m.name == "partition") {
-      std::optional<int64_t> n = JsonInt64(m.value);
+      std::optional<int64_t> n = Int64(m);
       if (!n)
-        return Status::Invalid("partition must be a whole number, got " + std::string(JsonKind(m.value)) +
-                               " " + Shown(m.value));
+        return Status::Invalid(std::string("partition must be a whole number, got ") + m.kind + " " +
+                               Shown(m.value));
       if (*n < 0 || *n >= partitions)
         return Status::Invalid("partition " + std::to_string(*n) + " out of range: '" + topic + "' has " +
                                std::to_string(partitions) + " (0.." + std::to_string(partitions - 1) + ")");
@@ -206,7 +223,7 @@ Result<Parsed> ParseEnvelope(const std::vector<JsonMember>& members, const std::
   if (value && value_b64) return Status::Invalid("both 'value' and 'value_b64': give one");
   if (!value && !value_b64)
     return Status::Invalid("the envelope has no 'value' (\"value\": null writes a tombstone)");
-  if (key && key->value != "null") p.record.key = KeyBytes(key->value);
+  if (key && key->value != "null") p.record.key = KeyBytes(*key);
   if (key_b64) {
     ASSIGN_OR_RETURN(p.record.key, FromBase64(*key_b64));
   }
@@ -229,11 +246,11 @@ class LineParser {
     const std::string_view text = TrimJsonSpace(line);
     if (text.empty()) return std::optional<Parsed>();
     JsonError error;
-    if (!ValidateJson(text, &error))
+    if (!json_.Valid(text, &error))
       return Status::Invalid("not JSON: " + error.what + " at column " +
                              std::to_string(error.offset + (text.data() - line.data()) + 1));
     std::vector<JsonMember> members;
-    const bool object = JsonObjectMembers(text, &members);
+    const bool object = json_.Members(text, &members);
     if (mode_ == LineMode::kAuto) {
       mode_ = object && LooksLikeEnvelope(members) ? LineMode::kEnvelope : LineMode::kBare;
       decided_by_ = n;
@@ -256,7 +273,7 @@ class LineParser {
         }
         return Status::Invalid(why + "; --bare reads every line as a value");
       }
-      auto envelope = ParseEnvelope(members, topic_, partitions_);
+      auto envelope = ParseEnvelope(json_, members, topic_, partitions_);
       if (!envelope.ok() && decided_by_ > 0 && envelope.status().message().rfind("unknown field", 0) == 0)
         return Status::Invalid(envelope.status().message() + "; line " + std::to_string(decided_by_) +
                                " made every line an envelope: if the lines are values, use --bare");
@@ -276,6 +293,7 @@ class LineParser {
   std::optional<int64_t> max_bytes_;
   LineMode mode_;
   int64_t decided_by_ = 0;  // the line that decided kAuto
+  JsonText json_;
 };
 
 }  // namespace
@@ -300,7 +318,7 @@ std::string RecordLine(const RawRecord& r, PayloadFormat key, PayloadFormat valu
   std::string out;
   out.reserve(96 + (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0));
   out.append("{\"topic\":");
-  AppendJsonString(r.topic, &out);
+  AppendJsonQuoted(out, r.topic);
   out.append(",\"partition\":").append(std::to_string(r.partition.value()));
   out.append(",\"offset\":").append(std::to_string(r.offset.value()));
   out.append(",\"timestamp\":").append(std::to_string(r.timestamp.value()));
@@ -319,7 +337,7 @@ std::string RecordLine(const RawRecord& r, PayloadFormat key, PayloadFormat valu
     first = false;
     AppendJsonStringLossy(name, &out);
     out.push_back(':');
-    AppendJsonString(v, &out);
+    AppendJsonQuoted(out, v);
   }
   out.push_back('}');
   if (binary) {

@@ -1,11 +1,13 @@
 // topo run FILE: run a topology on the embedded log (default) or on Kafka.
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -16,7 +18,6 @@
 #include "cli/log_flags.h"
 #include "cli/record_io.h"
 #include "cli/run_summary.h"
-#include "engine/base/sha256.h"
 #include "engine/runtime/application.h"
 
 namespace topo::cli {
@@ -37,39 +38,47 @@ std::string Rate(uint64_t n, double seconds) {
 }
 
 // `--produce` remembers each file it loaded into an embedded data dir in
-// <data-dir>/PRODUCED, one line per load: "<sha256 of the content> <topic>
+// <data-dir>/PRODUCED, one line per load: "<xxh3-128 of the content> <topic>
 // <records> <file>", so running the same command twice does not load the
 // samples twice. Written after the records were flushed: a crash in between
 // loads the file again on the next run (at least once, never silently lost).
+// XXH3 is not cryptographic, and need not be: the question is whether this
+// file's content was loaded before, not whether anyone forged it. Lines of
+// older versions (64 hex digits of SHA-256) never match a 32-digit hash.
 std::string LedgerPath(const std::string& data_dir) { return data_dir + "/PRODUCED"; }
 
-bool AlreadyLoaded(const std::string& data_dir, const std::string& sha, const std::string& topic) {
+bool AlreadyLoaded(const std::string& data_dir, const std::string& hash, const std::string& topic) {
   std::ifstream in(LedgerPath(data_dir));
-  std::string hash, t, rest;
-  while (in >> hash >> t && std::getline(in, rest))
-    if (hash == sha && t == topic) return true;
+  std::string h, t, rest;
+  while (in >> h >> t && std::getline(in, rest))
+    if (h == hash && t == topic) return true;
   return false;
 }
 
-Status RememberLoaded(const std::string& data_dir, const std::string& sha, const std::string& topic,
+Status RememberLoaded(const std::string& data_dir, const std::string& hash, const std::string& topic,
                       uint64_t n, const std::string& file) {
   std::ofstream out(LedgerPath(data_dir), std::ios::app);
-  out << sha << " " << topic << " " << n << " " << file << "\n";
+  out << hash << " " << topic << " " << n << " " << file << "\n";
   out.flush();
   if (!out) return Status::IoError("cannot write " + LedgerPath(data_dir), false);
   return Status::Ok();
 }
 
-// SHA-256 of a file's bytes, or nullopt when it cannot be read.
-std::optional<std::string> FileSha256(const std::string& path) {
+// XXH3-128 of a file's bytes as 32 hex digits, or nullopt when it cannot be read.
+std::optional<std::string> FileHash(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
-  Sha256 h;
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
+  if (!state || XXH3_128bits_reset(state.get()) != XXH_OK) return std::nullopt;
   std::string buf(1 << 16, '\0');
   while (in.read(buf.data(), buf.size()) || in.gcount() > 0)
-    h.Update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
+    XXH3_128bits_update(state.get(), buf.data(), static_cast<size_t>(in.gcount()));
   if (in.bad()) return std::nullopt;
-  return ToHex(h.Finish());
+  const XXH128_hash_t h = XXH3_128bits_digest(state.get());
+  char hex[33];
+  std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
+                static_cast<unsigned long long>(h.low64));
+  return std::string(hex);
 }
 
 }  // namespace
@@ -169,12 +178,12 @@ void RegisterRun(CLI::App& app, int* exit_code) {
         return fail(kExitUsage, "--produce expects TOPIC=FILE, got '" + spec + "'");
       const std::string topic = spec.substr(0, eq), file = spec.substr(eq + 1);
       std::ifstream in(file, std::ios::binary);
-      std::optional<std::string> sha = FileSha256(file);
-      if (!in || !sha) return fail(kExitUsage, "--produce: cannot read " + file);
-      if (embedded && !args->produce_again && AlreadyLoaded(args->log.data_dir, *sha, topic)) {
+      std::optional<std::string> hash = FileHash(file);
+      if (!in || !hash) return fail(kExitUsage, "--produce: cannot read " + file);
+      if (embedded && !args->produce_again && AlreadyLoaded(args->log.data_dir, *hash, topic)) {
         std::printf(
-            "  --produce: %s already loaded into %s (sha256 %s), skipped; --produce-again loads it again\n",
-            spec.c_str(), args->log.data_dir.c_str(), sha->substr(0, 16).c_str());
+            "  --produce: %s already loaded into %s (xxh3-128 %s), skipped; --produce-again loads it again\n",
+            spec.c_str(), args->log.data_dir.c_str(), hash->substr(0, 16).c_str());
         continue;
       }
       ProduceReport report;
@@ -186,7 +195,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
         return fail(kExitFailure, msg);
       }
       if (embedded) {
-        st = RememberLoaded(args->log.data_dir, *sha, topic, report.produced, file);
+        st = RememberLoaded(args->log.data_dir, *hash, topic, report.produced, file);
         if (!st.ok()) return fail(kExitFailure, st.message());
       }
       std::printf("  produced %llu record(s) into %s from %s\n",

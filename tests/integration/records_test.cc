@@ -168,14 +168,19 @@ TEST_F(RecordsTest, ProduceWritesTheLinesTextVerbatim) {
   EXPECT_TRUE(has(R"("key_b64":"/w==","value_b64":"/wA=","headers":{}})"));
 
   // Bare values: every line as it is (an object that happens to have a "key" field too).
-  const std::string bare =
-      File("b.jsonl", "{\"deal_id\":\"d-1\",\"key\":7, \"x\": 1e400}\n123456789012345678901234567890\n");
+  // Numbers beyond what topo computes with exactly (38 digits, a double's range) are JSON all the same.
+  const std::string digits60(60, '7');
+  const std::string bare = File("b.jsonl",
+                                "{\"deal_id\":\"d-1\",\"key\":7, \"x\": 1e400}\n"
+                                "123456789012345678901234567890\n[" +
+                                    digits60 + ", -1." + digits60 + "]\n");
   r = Topo({"produce", "t", "--data-dir", Data(), "--file", bare, "--bare"});
   ASSERT_EQ(r.exit, 0) << r.output;
   lines = ConsumeAll("t");
-  ASSERT_EQ(lines.size(), 6u);
+  ASSERT_EQ(lines.size(), 7u);
   EXPECT_TRUE(has(R"("key":null,"value":{"deal_id":"d-1","key":7, "x": 1e400},"headers":{}})"));
   EXPECT_TRUE(has(R"("key":null,"value":123456789012345678901234567890,"headers":{}})"));
+  EXPECT_TRUE(has("\"key\":null,\"value\":[" + digits60 + ", -1." + digits60 + "],\"headers\":{}}"));
 }
 
 // Every line is checked first; one bad line and nothing is written, each bad
@@ -329,7 +334,7 @@ TEST_F(RecordsTest, RunProduceSkipsAFileAlreadyLoadedIntoTheDataDir) {
   Ran second = run();
   ASSERT_EQ(second.exit, 0) << second.output;
   EXPECT_NE(second.output.find("--produce: in=" + (dir_ / "in.jsonl").string() + " already loaded into " +
-                               Data() + " (sha256 "),
+                               Data() + " (xxh3-128 "),
             std::string::npos)
       << second.output;
   EXPECT_NE(second.output.find("), skipped; --produce-again loads it again"), std::string::npos)
