@@ -2,7 +2,6 @@
 
 #include <simdjson.h>
 
-#include <charconv>
 #include <utility>
 
 #include "engine/serde/json_codec.h"
@@ -15,20 +14,15 @@ struct JsonText::Impl {
   simdjson::dom::parser dom;
   od::parser on_demand;
   simdjson::padded_string padded;  // Members' copy of its input
-  JsonCodec codec;
 };
 
 JsonText::JsonText() : impl_(std::make_unique<Impl>()) {}
 JsonText::~JsonText() = default;
 
-// simdjson's DOM decides. When it refuses, the engine's JSON codec (whose
-// fallback parser reports "invalid JSON at byte N: why") says where and why.
-// Two of its complaints are about valid JSON it cannot hold as a value: a
-// number beyond 38 significant digits ("cannot be kept exactly") or beyond a
-// double's range ("number out of range"), which simdjson refuses as
-// NUMBER_ERROR too. produce keeps the text, so such a number is fine: it is
-// blanked in a copy (a 0 and spaces, so later offsets stay) and the rest
-// checked again. One pass per such number: only inputs full of them are slow.
+// simdjson's DOM accepts almost every valid line at once. What it refuses is
+// either invalid (CheckJsonSyntax says where and why) or valid JSON it cannot
+// hold, such as a number beyond 38 digits or 1e400: produce keeps the text, so
+// the syntax is all that matters.
 bool JsonText::Valid(std::string_view text, JsonError* error) {
   auto fail = [&](size_t offset, std::string what) {
     if (error) *error = {offset, std::move(what)};
@@ -36,40 +30,16 @@ bool JsonText::Valid(std::string_view text, JsonError* error) {
   };
   if (text.substr(0, 3) == "\xEF\xBB\xBF")
     return fail(0, "starts with a UTF-8 byte-order mark (BOM), which JSON text must not have");
-  std::string copy;
-  std::string_view in = text;
-  for (;;) {
-    simdjson::dom::element root;
-    const simdjson::error_code err = impl_->dom.parse(in.data(), in.size(), true).get(root);
-    if (!err) return true;
-    Result<Value> decoded = impl_->codec.Decode(in);
-    if (decoded.ok()) return true;
-    std::string what = decoded.status().message();
-    const size_t at_byte = what.find(" at byte ");
-    size_t offset = 0;
-    if (at_byte != std::string::npos && what.find(": ", at_byte) != std::string::npos) {
-      const char* digits = what.data() + at_byte + 9;
-      std::from_chars(digits, what.data() + what.size(), offset);
-      what.erase(0, what.find(": ", at_byte) + 2);
-      const std::string simdjson_says = std::string(" (") + simdjson::error_message(err) + ")";
-      if (what.ends_with(simdjson_says)) what.resize(what.size() - simdjson_says.size());
-    }
-    if (offset < in.size() &&
-        (what.find("cannot be kept exactly") != std::string::npos || what == "number out of range")) {
-      if (copy.empty()) copy.assign(text);
-      const size_t end = std::min(copy.find_first_not_of("+-.0123456789eE", offset), copy.size());
-      copy.replace(offset, end - offset, end - offset, ' ');
-      copy[offset] = '0';
-      in = copy;
-      continue;
-    }
-    // "{"a":1,}" and "[1,]": the codec expects another member or element.
-    if (offset > 0 && offset < in.size() && (in[offset] == '}' || in[offset] == ']')) {
-      const size_t before = in.find_last_not_of(" \t\r\n", offset - 1);
-      if (before != std::string_view::npos && in[before] == ',') what = "trailing comma";
-    }
-    return fail(offset, what);
+  simdjson::dom::element root;
+  if (!impl_->dom.parse(text.data(), text.size(), true).get(root)) return true;
+  JsonSyntaxError bad;
+  if (CheckJsonSyntax(text, &bad)) return true;
+  // "{"a":1,}" and "[1,]": the parser expects another member or element.
+  if (bad.offset > 0 && bad.offset < text.size() && (text[bad.offset] == '}' || text[bad.offset] == ']')) {
+    const size_t before = text.find_last_not_of(" \t\r\n", bad.offset - 1);
+    if (before != std::string_view::npos && text[before] == ',') bad.what = "trailing comma";
   }
+  return fail(bad.offset, bad.what);
 }
 
 bool JsonText::Members(std::string_view json, std::vector<JsonMember>* out) {

@@ -3,8 +3,9 @@
 // pass records through byte for byte (a number's digits, a string's escapes,
 // key order) instead of decoding and re-encoding them. A thin layer over
 // simdjson (validation: its DOM parser; members: its On-Demand API, which
-// hands out each value's text as written) and the engine's JSON codec (the
-// position and reason of an error, which simdjson does not give).
+// hands out each value's text as written) and the engine's CheckJsonSyntax
+// (json_codec.h: the position and reason of an error, which simdjson does not
+// give, and numbers of any length).
 //
 // Thread-safety: a JsonText belongs to one thread; the free functions are pure.
 

@@ -363,7 +363,9 @@ Fixup ExactDoubles(Value& v, NumberTokens& tokens, std::string* why) {
 // longer numbers (this parser keeps them: Value::ExactDouble).
 class SlowJsonParser {
  public:
-  explicit SlowJsonParser(std::string_view in) : in_(in) {}
+  // syntax_only: numbers are checked as JSON syntax, not held (any length).
+  explicit SlowJsonParser(std::string_view in, bool syntax_only = false)
+      : in_(in), syntax_only_(syntax_only) {}
 
   bool Parse(Value* out) {
     SkipSpace();
@@ -626,6 +628,10 @@ class SlowJsonParser {
       if (!digit()) return Fail("invalid number: expected a digit in the exponent");
       while (digit()) ++pos_;
     }
+    if (syntax_only_) {
+      *out = Value();
+      return true;
+    }
     const std::string text(in_.substr(start, pos_ - start));
     if (integral) {
       int64_t i;
@@ -657,6 +663,7 @@ class SlowJsonParser {
   }
 
   std::string_view in_;
+  bool syntax_only_ = false;
   size_t pos_ = 0;
   std::string error_;
   size_t error_pos_ = 0;
@@ -975,6 +982,14 @@ Result<Value> JsonCodec::DecodeProjected(std::string_view bytes, const Projectio
                     std::to_string(slow.error_offset()) + ": " + slow.error();
   if (err) why += std::string(" (") + simdjson::error_message(err) + ")";
   return Status::Invalid(why);
+}
+
+bool CheckJsonSyntax(std::string_view text, JsonSyntaxError* error) {
+  SlowJsonParser p(text, /*syntax_only=*/true);
+  Value ignored;
+  if (p.Parse(&ignored)) return true;
+  if (error != nullptr) *error = {p.error_offset(), p.error()};
+  return false;
 }
 
 Status JsonCodec::Encode(const Value& v, std::string* out) {

@@ -51,6 +51,16 @@ class JsonCodec final : public Codec {
   std::string scratch_;  // reused for decimal text while encoding
 };
 
+// Whether `text` is exactly one JSON value (RFC 8259; UTF-8; nested at most as
+// deep as Decode allows), numbers of any length included: the syntax alone, for
+// callers that keep the text (topo produce). When not, *error (if given) says
+// what and at which byte. Slow (a scalar parser): check with simdjson first.
+struct JsonSyntaxError {
+  size_t offset = 0;
+  std::string what;
+};
+bool CheckJsonSyntax(std::string_view text, JsonSyntaxError* error);
+
 // Appends the JSON encoding of v to *out (the encoder JsonCodec uses, for
 // callers that build larger documents, and expr's json()). On error *out may
 // hold partial output.

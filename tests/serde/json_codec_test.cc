@@ -202,6 +202,18 @@ TEST_F(JsonCodecTest, RandomNumbersKeepTheirExactValueOnEveryPath) {
   }
 }
 
+TEST(CheckJsonSyntaxTest, AcceptsAnyNumberAndNamesWhereTextIsNotJson) {
+  // Valid JSON that no Value holds exactly is still valid syntax.
+  EXPECT_TRUE(CheckJsonSyntax(
+      R"({"n":123456789012345678901234567890123456789012345678901234567890,"x":1e400})", nullptr));
+  JsonSyntaxError e;
+  ASSERT_FALSE(CheckJsonSyntax(R"({"n":1e400, "bad": 01})", &e));
+  EXPECT_EQ(e.offset, 20u);
+  EXPECT_EQ(e.what, "invalid number: leading zero");
+  ASSERT_FALSE(CheckJsonSyntax("[1,2", &e));
+  EXPECT_EQ(e.what, "truncated: array not closed");
+}
+
 TEST_F(JsonCodecTest, LongDigitRunsAcrossBlockBoundaries) {
   // The exact path is chosen by a 64-byte-block scan; a long number straddling
   // a block boundary must still be found, at every offset.
