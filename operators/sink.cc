@@ -36,7 +36,8 @@ struct SinkSpec : OperatorSpec {
 
 class SinkOp final : public Operator {
  public:
-  SinkOp(const SinkSpec& spec, TaskContext& task) : spec_(spec), task_(task) {
+  SinkOp(const SinkSpec& spec, TaskContext& task)
+      : spec_(spec), task_(task), next_null_key_partition_(static_cast<uint64_t>(task.partition().value())) {
     for (const auto* e : {&spec.key, &spec.value, &spec.partition})
       if (*e) binder_.Use(**e);
   }
@@ -85,7 +86,7 @@ class SinkOp final : public Operator {
     } else if (out.key) {
       p = expr::PartitionForKey(*out.key, spec_.partitions);
     } else {
-      p = next_null_key_partition_++ % spec_.partitions;
+      p = static_cast<int32_t>(next_null_key_partition_++ % static_cast<uint64_t>(spec_.partitions));
     }
     out.partition = Partition(p);
     // The log would refuse it (a Kafka broker, or the embedded log): an error
@@ -103,7 +104,10 @@ class SinkOp final : public Operator {
   std::unique_ptr<Codec> key_codec_, value_codec_;
   RecordBinder binder_;
   const Value* slots_[kNumRecordSlots];
-  int32_t next_null_key_partition_ = 0;
+  // Round robin for records without a key. Unsigned and 64-bit, so it never
+  // overflows; each task starts at its own partition, so the tasks of a
+  // sub-topology do not all begin by writing to partition 0.
+  uint64_t next_null_key_partition_ = 0;
 };
 
 Result<std::unique_ptr<Operator>> SinkSpec::Instantiate(TaskContext& task) const {

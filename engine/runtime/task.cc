@@ -75,12 +75,11 @@ Status NodeRunner::HandleError(const Status& error) {
   ++errors_;
   ctx_.CountFailure();
   const plan::ErrorPolicy* policy = &node_.proto->on_error();
-  int attempt = 1;
-  // Retry delays are not applied yet (see CompiledTopology::warnings): use `then`.
-  while (policy->has_retry()) {
-    attempt += policy->retry().delays_size();
-    policy = &policy->retry().then();
-  }
+  // Retry delays are not applied yet (see CompiledTopology::warnings): the
+  // record goes to `then` after its one attempt, so topo.attempt says 1 (it
+  // counts attempts made, never the delays configured).
+  const int attempt = 1;
+  while (policy->has_retry()) policy = &policy->retry().then();
   if (policy->has_skip()) {
     ++skipped_;
     return Status::Ok();

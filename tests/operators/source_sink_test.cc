@@ -57,6 +57,29 @@ TEST(SourceTest, UndecodableValueGoesToDeadLetterWithOriginalBytesAndHeaders) {
   EXPECT_EQ(d.MetricsFor("src").dead_lettered, 1u);
 }
 
+TEST(SourceTest, DeadLetterAfterARetryPolicyCountsTheAttemptsMadeNotTheDelays) {
+  auto t = Compile(R"(
+local topo = import 'topo.libsonnet';
+topo.topology('t', {
+  topics: { 'in': topo.topic(), out: topo.topic(), dlq: topo.topic() },
+  nodes: {
+    src: topo.source('in', onError=topo.retry(['1s', '2s', '4s'], andThen=topo.dlq('dlq'))),
+    sink: topo.sink('src', 'out'),
+  },
+}))");
+  ASSERT_TRUE(t);
+  runtime::TestDriver d(t);
+  RawRecord raw;
+  raw.topic = "in";
+  raw.value = "{not json";
+  ASSERT_TRUE(d.PipeRaw(raw).ok());
+  const auto& dead = d.outputs().at("dlq");
+  ASSERT_EQ(dead.size(), 1u);
+  std::map<std::string, std::string> h(dead[0].headers.begin(), dead[0].headers.end());
+  // Retry delays are not applied yet, so the record was tried once (before: "4").
+  EXPECT_EQ(h["topo.attempt"], "1");
+}
+
 TEST(SourceTest, UndecodableValueWithFailPolicyStopsNamingThePosition) {
   auto t = Compile(R"(
 local topo = import 'topo.libsonnet';
@@ -84,6 +107,29 @@ TEST(SinkTest, DefaultPartitionerIsKafkaMurmur2) {
     ASSERT_TRUE(d.Pipe("in", k, Json(R"({"at":"2025-01-15"})")).ok());
   }
   for (const auto& o : Outputs(d, "out")) EXPECT_EQ(o.partition, expr::PartitionForKey(o.key.as_string(), 6));
+}
+
+TEST(SinkTest, RecordsWithoutAKeyGoRoundRobinFromTheTasksOwnPartition) {
+  auto t = Compile(R"(
+local topo = import 'topo.libsonnet';
+topo.topology('t', {
+  topics: { 'in': topo.topic(partitions=4), out: topo.topic(partitions=4) },
+  nodes: { src: topo.source('in'), sink: topo.sink('src', 'out') },
+}))");
+  ASSERT_TRUE(t);
+  runtime::TestDriver d(t);
+  // Three key-less records into input partition 2, then three into 3: each
+  // task's round robin starts at its own partition (before: every task at 0).
+  for (int32_t in : {2, 2, 2, 3, 3, 3}) {
+    RawRecord raw;
+    raw.topic = "in";
+    raw.partition = Partition(in);
+    raw.value = R"({"n":1})";
+    ASSERT_TRUE(d.PipeRaw(raw, /*assign_partition=*/false).ok());
+  }
+  std::vector<int32_t> partitions;
+  for (const auto& r : d.outputs().at("out")) partitions.push_back(r.partition.value());
+  EXPECT_EQ(partitions, (std::vector<int32_t>{2, 3, 0, 3, 0, 1}));
 }
 
 TEST(SinkTest, ExplicitPartitionExpressionAndRangeCheck) {
