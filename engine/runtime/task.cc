@@ -101,8 +101,16 @@ Status NodeRunner::HandleError(const Status& error) {
     dead.headers.emplace_back("topo.source.offset", std::to_string(in->offset.value()));
     dead.headers.emplace_back("topo.attempt", std::to_string(attempt));
     RETURN_IF_ERROR(FitDeadLetter(&dead, dlq ? dlq->max_record_bytes : log::kDefaultMaxMessageBytes));
-    ++dead_lettered_;
-    return ctx_.collector().Send(std::move(dead));
+    Status sent = ctx_.collector().Send(std::move(dead));
+    // This node's policy has run: whatever leaves it now is task-fatal or ok,
+    // so no node upstream applies its own policy to it (operator.h). A dead
+    // letter that cannot be written leaves the record nowhere: stop.
+    if (!sent.ok() && !IsTaskFatal(sent))
+      return Status::Aborted("node '" + node_.id + "' (" + node_.type + "): " + error.message() +
+                             "; its dead letter to '" + policy->dlq() + "' failed: " + sent.message() +
+                             Position(in));
+    if (sent.ok()) ++dead_lettered_;
+    return sent;
   }
   return Status::Aborted("node '" + node_.id + "' (" + node_.type + "): " + error.message() + Position(in));
 }
