@@ -297,8 +297,9 @@ class EmbeddedLogImpl final : public EmbeddedLog {
   Result<std::optional<int64_t>> MaxRecordBytes(const std::string& topic) override;
   Result<Offset> EndOffset(const TopicPartition& tp) override;
   Result<Offset> BeginOffset(const TopicPartition& tp) override;
-  Result<std::unique_ptr<Consumer>> NewConsumer(const std::string& group,
-                                                const std::string& client_id) override;
+  using Log::NewConsumer;
+  Result<std::unique_ptr<Consumer>> NewConsumer(const std::string& group, const std::string& client_id,
+                                                int member) override;
   Result<std::unique_ptr<Producer>> NewProducer(const std::string& transactional_id) override;
   Status Maintain(int64_t now_ms) override;
 
@@ -1237,7 +1238,7 @@ Result<Offset> EmbeddedLogImpl::BeginOffset(const TopicPartition& tp) {
 }
 
 Result<std::unique_ptr<Consumer>> EmbeddedLogImpl::NewConsumer(const std::string& group,
-                                                               const std::string& client_id) {
+                                                               const std::string& client_id, int /*member*/) {
   if (group.empty()) return Status::Invalid("a consumer needs a group id");
   return std::unique_ptr<Consumer>(
       std::make_unique<EmbeddedConsumer>(this, group, client_id.empty() ? group : client_id));

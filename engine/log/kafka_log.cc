@@ -139,6 +139,20 @@ constexpr Pinned kPinned[] = {
 // Set per client from the engine's arguments; a global -X value would be wrong.
 constexpr const char* kPerClient[] = {"group.id", "transactional.id"};
 
+}  // namespace
+
+std::map<std::string, std::string> ConsumerClientProperties(const KafkaLogOptions& options,
+                                                            const std::string& group,
+                                                            const std::string& client_id, int member) {
+  std::map<std::string, std::string> props = {{"group.id", group}};
+  if (!client_id.empty()) props["client.id"] = client_id;
+  if (auto id = options.properties.find("group.instance.id"); id != options.properties.end())
+    props["group.instance.id"] = id->second + "-" + std::to_string(member);
+  return props;
+}
+
+namespace {
+
 Status CheckUserProperties(const std::map<std::string, std::string>& props) {
   for (const auto& [key, value] : props) {
     for (const char* k : kPerClient) {
@@ -312,10 +326,9 @@ class KafkaConsumer final : public Consumer, public ClientBase {
     rd_kafka_destroy(rk_);
   }
 
-  Status Init(const std::string& client_id) {
-    std::map<std::string, std::string> per_client = {{"group.id", group_}};
-    if (!client_id.empty()) per_client["client.id"] = client_id;
-    ASSIGN_OR_RETURN(ConfPtr conf, NewConf(ClientKind::kConsumer, per_client));
+  Status Init(const std::string& client_id, int member) {
+    ASSIGN_OR_RETURN(ConfPtr conf, NewConf(ClientKind::kConsumer,
+                                           ConsumerClientProperties(*options_, group_, client_id, member)));
     rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaConsumer::OnRebalanceCb);
     ASSIGN_OR_RETURN(rk_, NewHandle(RD_KAFKA_CONSUMER, std::move(conf), "consumer"));
     // Errors and rebalances arrive through the consumer queue, i.e. inside Poll.
@@ -1053,11 +1066,12 @@ class KafkaLog final : public Log, public ClientBase {
     return Offset(high);
   }
 
-  Result<std::unique_ptr<Consumer>> NewConsumer(const std::string& group,
-                                                const std::string& client_id) override {
+  using Log::NewConsumer;
+  Result<std::unique_ptr<Consumer>> NewConsumer(const std::string& group, const std::string& client_id,
+                                                int member) override {
     if (group.empty()) return Status::Invalid("a Kafka consumer needs a group id");
     auto consumer = std::make_unique<KafkaConsumer>(options_, group);
-    RETURN_IF_ERROR(consumer->Init(client_id));
+    RETURN_IF_ERROR(consumer->Init(client_id, member));
     return std::unique_ptr<Consumer>(std::move(consumer));
   }
 

@@ -101,4 +101,11 @@ struct KafkaLogOptions {
 // Opens the backend: validates the options and checks that the brokers answer.
 Result<std::unique_ptr<Log>> OpenKafkaLog(const KafkaLogOptions& options);
 
+// The properties a consumer sets for itself, over the -X ones: group.id,
+// client.id, and with a static -X group.instance.id=ID the member's own
+// "ID-<member>" (Log::NewConsumer). Exposed for tests.
+std::map<std::string, std::string> ConsumerClientProperties(const KafkaLogOptions& options,
+                                                            const std::string& group,
+                                                            const std::string& client_id, int member);
+
 }  // namespace topo::log

@@ -129,8 +129,17 @@ class Log {
   }
   // Offset of the next record to be written (the high watermark).
   virtual Result<Offset> EndOffset(const TopicPartition& tp) = 0;
+  // `member` tells this process's consumers of one group apart (0, 1, ...: one
+  // per stream thread). On Kafka a static group.instance.id (-X) becomes
+  // "<id>-<member>" per consumer, as Kafka Streams derives one per thread:
+  // consumers sharing one static id would fence each other. Stable across
+  // restarts, so static membership keeps working.
   virtual Result<std::unique_ptr<Consumer>> NewConsumer(const std::string& group,
-                                                        const std::string& client_id) = 0;
+                                                        const std::string& client_id, int member) = 0;
+  // The one consumer of `group` in this process (member 0).
+  Result<std::unique_ptr<Consumer>> NewConsumer(const std::string& group, const std::string& client_id) {
+    return NewConsumer(group, client_id, 0);
+  }
   // transactional_id empty: a plain (idempotent) producer.
   virtual Result<std::unique_ptr<Producer>> NewProducer(const std::string& transactional_id) = 0;
   // Applies retention and compaction as of wall-clock time now_ms, where the

@@ -66,7 +66,7 @@ class Application::StreamThread : public log::RebalanceListener, public RecordCo
   Status Init() {
     const std::string client =
         app_.options_.application_id + "-" + app_.options_.instance_id + "-thread-" + std::to_string(index_);
-    ASSIGN_OR_RETURN(auto consumer, app_.log_->NewConsumer(app_.options_.application_id, client));
+    ASSIGN_OR_RETURN(auto consumer, app_.log_->NewConsumer(app_.options_.application_id, client, index_));
     // Transactional ids must be unique per running producer: two instances of
     // one application must not fence each other (EOS v2 needs no stable ids).
     ASSIGN_OR_RETURN(auto producer, app_.log_->NewProducer(app_.exactly_once_ ? client : ""));

@@ -489,6 +489,23 @@ TEST_F(KafkaLogTest, MemberWithNothingToOwnGetsAnEmptyAssignment) {
   EXPECT_EQ(ta.assigned.size(), 1u);
 }
 
+// -X group.instance.id (static membership) reaches each consumer of a process
+// as "<id>-<member>", stable across restarts: stream threads sharing one static
+// id would fence each other on a real broker. (The mock does not enforce
+// static membership, so the rule is pinned on the properties themselves.)
+TEST(KafkaConsumerProperties, EachConsumerOfAProcessGetsItsOwnStaticMemberId) {
+  KafkaLogOptions options;
+  options.properties = {{"group.instance.id", "payments-1"}, {"session.timeout.ms", "3000"}};
+  auto zero = ConsumerClientProperties(options, "app", "app-x-thread-0", 0);
+  auto one = ConsumerClientProperties(options, "app", "app-x-thread-1", 1);
+  EXPECT_EQ(zero["group.instance.id"], "payments-1-0");
+  EXPECT_EQ(one["group.instance.id"], "payments-1-1");
+  EXPECT_EQ(zero["group.id"], "app");
+  EXPECT_EQ(one["client.id"], "app-x-thread-1");
+  // Without -X group.instance.id the members are dynamic: none is set.
+  EXPECT_EQ(ConsumerClientProperties(KafkaLogOptions{}, "app", "c", 3).count("group.instance.id"), 0u);
+}
+
 // The transactional call flow: begin → send → send offsets → commit, abort, and
 // commit again. The mock acknowledges TxnOffsetCommit without storing the
 // offsets (its handler only parses the request), so the offsets' arrival is
