@@ -27,6 +27,13 @@ namespace {
 
 // ---- decoding ----
 
+// 10^37: a coefficient at or above it has 38 digits.
+constexpr Decimal::Int kTen37 = [] {
+  Decimal::Int v = 1;
+  for (int i = 0; i < 37; ++i) v *= 10;
+  return v;
+}();
+
 // What the DOM decode saw that the DOM cannot decode exactly (see
 // NeedsExactNumbers): whether it built a double, and a zero or subnormal one.
 struct DomNumbers {
@@ -231,12 +238,13 @@ NumberDigits DigitsOf(std::string_view text) {
   return out;
 }
 
-// Whether a number's text has a fraction ending in 0 ("1.00", "2.50e3").
+// Whether a number's text is a plain fraction ending in 0 ("1.00"): a scale
+// to keep. With an exponent ("1.0e300") the zeros carry no scale worth
+// keeping, so the double alone stands, on every path alike.
 bool HasTrailingFractionZero(std::string_view text) {
+  if (text.find_first_of("eE") != std::string_view::npos) return false;
   const size_t dot = text.find('.');
-  if (dot == std::string_view::npos) return false;
-  const size_t end = std::min(text.find_first_of("eE"), text.size());
-  return end > dot + 1 && text[end - 1] == '0';
+  return dot != std::string_view::npos && text.size() > dot + 1 && text.back() == '0';
 }
 
 // The Value of a JSON number with a fraction or an exponent, read as the double
@@ -245,9 +253,17 @@ bool HasTrailingFractionZero(std::string_view text) {
 // ("1.00", kept so it is written back as 1.00). False when no representation
 // holds the number exactly (more than 38 significant digits, 1e-400).
 bool FractionalNumber(std::string_view text, double d, Value* out) {
+  // Zero keeps its sign as a double (-0.0); a decimal has no negative zero.
+  if (d == 0 && DigitsOf(text).length == 0) {
+    *out = Value(d);
+    return true;
+  }
   if (!HasTrailingFractionZero(text)) {
+    // Scientific: the plain form of a large integral double has all its binary
+    // digits (72925738764444992), not the shortest ones (7.2925738764445e+16).
     char shortest[kMaxDoubleText];
-    const char* end = std::to_chars(shortest, shortest + sizeof shortest, d).ptr;
+    const char* end =
+        std::to_chars(shortest, shortest + sizeof shortest, d, std::chars_format::scientific).ptr;
     if (DigitsOf(text) == DigitsOf(std::string_view(shortest, static_cast<size_t>(end - shortest)))) {
       *out = Value(d);
       return true;
@@ -765,7 +781,9 @@ class JsonWriter {
         // The digits it was decoded from; ".0" keeps an integral one a double.
         scratch_->clear();
         exact.AppendTo(*scratch_);
-        if (exact.scale() == 0) scratch_->append(".0");
+        // A 38-digit value has no room for ".0" (it would read back as 39
+        // digits): "e0" keeps it a double instead.
+        if (exact.scale() == 0) scratch_->append(exact.Abs().coefficient() >= kTen37 ? "e0" : ".0");
         Put(scratch_->data(), scratch_->size());
         return true;
       }

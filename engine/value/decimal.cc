@@ -263,7 +263,10 @@ Result<Decimal> Decimal::Parse(std::string_view text) {
 Result<Decimal> Decimal::FromDouble(double d) {
   if (!std::isfinite(d)) return Status::Invalid("cannot convert a non-finite double to decimal");
   char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, d);  // shortest round-trip form
+  // Shortest round-trip digits. Scientific, because the plain form writes a
+  // large integral double's every binary digit (7.2925738764445e16 as
+  // 72925738764444992), which is not its shortest decimal.
+  auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
   std::string_view text(buf, static_cast<size_t>(r.ptr - buf));
   Parsed p;
   RETURN_IF_ERROR(ParseParts(text, &p));
@@ -277,7 +280,7 @@ Result<Decimal> Decimal::FromDouble(double d) {
 Result<Decimal> Decimal::FromDoubleExact(double d) {
   if (!std::isfinite(d)) return Status::Invalid("cannot convert a non-finite double to decimal");
   char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, d);
+  auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);  // as FromDouble
   std::string_view text(buf, static_cast<size_t>(r.ptr - buf));
   Parsed p;
   RETURN_IF_ERROR(ParseParts(text, &p));

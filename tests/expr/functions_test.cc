@@ -344,7 +344,8 @@ TEST_F(FunctionsTest, JsonTextIsTheJsonCodecs) {
             "column 1: concat: cannot encode as JSON: value at '[0]': NaN cannot be encoded as JSON");
   EXPECT_EQ(E("hash(value.nan)"), "column 1: hash: cannot encode as JSON: NaN cannot be encoded as JSON");
   EXPECT_EQ(V("parse_json('{\"a\": 1, \"a\": 2}').a"), Value(1));  // duplicate keys kept; the first wins
-  EXPECT_EQ(V("parse_json('18446744073709551616')"), Value(18446744073709551616.0));
+  EXPECT_EQ(V("parse_json('18446744073709551616')"),
+            Value(*Decimal::Parse("18446744073709551616")));  // exact
 }
 
 TEST_F(FunctionsTest, UuidAndNowAreFreshEachTime) {

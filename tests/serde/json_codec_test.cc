@@ -214,6 +214,37 @@ TEST(CheckJsonSyntaxTest, AcceptsAnyNumberAndNamesWhereTextIsNotJson) {
   EXPECT_EQ(e.what, "truncated: array not closed");
 }
 
+// Found by review: results that depended on which path a payload took.
+TEST_F(JsonCodecTest, ANumberDecodesTheSameWhateverElseThePayloadHolds) {
+  const std::string tail = R"(,"b":1.50,"id":"12345678901234567"})";  // sends a payload down the exact path
+  for (std::string_view number : {"1.0e300", "1.0e-40", "95.27130287840e-28", "-3.7095895361740E+7",
+                                  "72925738764445e3", "-0.0", "0.00", "9829127774084451E1"}) {
+    const std::string alone = "{\"a\":" + std::string(number) + "}";
+    const std::string mixed = "{\"a\":" + std::string(number) + tail;
+    auto a = codec_.Decode(alone);
+    auto m = codec_.Decode(mixed);
+    ASSERT_TRUE(a.ok()) << alone << ": " << a.status().ToString();
+    ASSERT_TRUE(m.ok()) << mixed << ": " << m.status().ToString();
+    std::string ea, em;
+    ASSERT_TRUE(codec_.Encode(*a->Get("a"), &ea).ok());
+    ASSERT_TRUE(codec_.Encode(*m->Get("a"), &em).ok());
+    EXPECT_EQ(ea, em) << number;
+    auto da = ExactDecimalOf(*a->Get("a")), dm = ExactDecimalOf(*m->Get("a"));
+    ASSERT_EQ(da.ok(), dm.ok()) << number;  // 1e300 has no decimal, on either path
+    if (da.ok()) {
+      EXPECT_EQ(da->Compare(*dm), 0) << number;
+    }
+    EXPECT_EQ(std::signbit(a->Get("a")->as_double()), std::signbit(m->Get("a")->as_double())) << number;
+  }
+  // The double's shortest digits, not all its binary ones.
+  EXPECT_EQ(Encode(Decode("72925738764445e3")), "7.2925738764445e+16");
+  EXPECT_EQ(Encode(Decode("[-0.0]")), "[-0.0]");
+  // 38 digits with no room for ".0": written so it reads back.
+  Value big = Decode("12345678901234567890123456789012345678e0");
+  EXPECT_EQ(Encode(big), "12345678901234567890123456789012345678e0");
+  EXPECT_TRUE(Decode(Encode(big)).Equals(big));
+}
+
 TEST_F(JsonCodecTest, LongDigitRunsAcrossBlockBoundaries) {
   // The exact path is chosen by a 64-byte-block scan; a long number straddling
   // a block boundary must still be found, at every offset.
