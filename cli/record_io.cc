@@ -326,33 +326,31 @@ std::string RecordLine(const RawRecord& r, PayloadFormat key, PayloadFormat valu
   AppendPayload("key", r.key, key, &out);
   out.push_back(',');
   AppendPayload("value", r.value, value, &out);
-  out.append(",\"headers\":{");
-  bool first = true, binary = false;
-  for (const auto& [name, v] : r.headers) {
-    if (!IsUtf8(v)) {
-      binary = true;
-      continue;
-    }
-    if (!first) out.push_back(',');
-    first = false;
-    AppendJsonStringLossy(name, &out);
-    out.push_back(':');
-    AppendJsonQuoted(out, v);
-  }
-  out.push_back('}');
-  if (binary) {
-    out.append(",\"headers_b64\":{");
-    first = true;
+  // Header values that are UTF-8 under "headers", the others base64 under
+  // "headers_b64" (only when there are any).
+  auto append_headers = [&](bool utf8) {
+    bool first = true;
     for (const auto& [name, v] : r.headers) {
-      if (IsUtf8(v)) continue;
+      if (IsUtf8(v) != utf8) continue;
       if (!first) out.push_back(',');
       first = false;
       AppendJsonStringLossy(name, &out);
-      out.append(":\"");
-      AppendBase64(v, &out);
-      out.push_back('"');
+      out.push_back(':');
+      if (utf8) {
+        AppendJsonQuoted(out, v);
+      } else {
+        out.push_back('"');
+        AppendBase64(v, &out);
+        out.push_back('"');
+      }
     }
     out.push_back('}');
+  };
+  out.append(",\"headers\":{");
+  append_headers(true);
+  if (std::any_of(r.headers.begin(), r.headers.end(), [](const auto& h) { return !IsUtf8(h.second); })) {
+    out.append(",\"headers_b64\":{");
+    append_headers(false);
   }
   out.push_back('}');
   return out;

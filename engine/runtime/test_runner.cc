@@ -3,7 +3,6 @@
 #include <google/protobuf/struct.pb.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <map>
 #include <set>
@@ -65,13 +64,11 @@ std::string CheckTestValue(const google::protobuf::Value& v) {
       const double d = v.number_value();
       std::string text;
       AppendDouble(text, d);
-      // Significant digits of the shortest form (scientific, so a large
-      // integral double counts its shortest digits, not all its binary ones):
-      // 16 or 17 mean the literal had more than a double keeps (or was
-      // computed), e.g. 123456789012345679 arrives as 123456789012345680.
-      char buf[32];
-      const char* end = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific).ptr;
-      std::string digits(static_cast<const char*>(buf), std::find(static_cast<const char*>(buf), end, 'e'));
+      // Significant digits of the shortest form (FormatDouble's, never a
+      // large integral double's extra binary digits): 16 or 17 mean the
+      // literal had more than a double keeps (or was computed), e.g.
+      // 123456789012345679 arrives as 123456789012345680.
+      std::string digits = text.substr(0, text.find_first_of("eE"));
       std::erase_if(digits, [](char c) { return c < '0' || c > '9'; });
       digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size()));
       digits.erase(digits.find_last_not_of('0') + 1);

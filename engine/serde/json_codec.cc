@@ -259,11 +259,10 @@ bool FractionalNumber(std::string_view text, double d, Value* out) {
     return true;
   }
   if (!HasTrailingFractionZero(text)) {
-    // Scientific: the plain form of a large integral double has all its binary
-    // digits (72925738764444992), not the shortest ones (7.2925738764445e+16).
+    // FormatDouble: the shortest digits, never a large integral double's
+    // extra binary ones (7.2925738764445e+16, not 72925738764444992).
     char shortest[kMaxDoubleText];
-    const char* end =
-        std::to_chars(shortest, shortest + sizeof shortest, d, std::chars_format::scientific).ptr;
+    const char* end = FormatDouble(d, shortest);
     if (DigitsOf(text) == DigitsOf(std::string_view(shortest, static_cast<size_t>(end - shortest)))) {
       *out = Value(d);
       return true;
@@ -973,9 +972,14 @@ Result<Value> JsonCodec::DecodeProjected(std::string_view bytes, const Projectio
     FromElementProjected(root, projection, v, seen);
     if (!NeedsExactNumbers(bytes, seen)) return v;
     // A number the DOM's double may not keep: decode the whole document (a
-    // projection only saves work) and give its doubles their exact text.
+    // projection only saves work; a whole one already built it) and give its
+    // doubles their exact text.
     Value whole;
-    FromElement(root, whole, seen);
+    if (projection.whole) {
+      whole = std::move(v);
+    } else {
+      FromElement(root, whole, seen);
+    }
     NumberTokens tokens(bytes);
     std::string why;
     switch (ExactDoubles(whole, tokens, &why)) {

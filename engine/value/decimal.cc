@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/value/text.h"
+
 namespace topo {
 
 namespace {
@@ -260,35 +262,33 @@ Result<Decimal> Decimal::Parse(std::string_view text) {
   return Normalize(text, p, /*round=*/false);
 }
 
-Result<Decimal> Decimal::FromDouble(double d) {
+namespace {
+
+// A double's shortest round-trip digits (text.h's FormatDouble: never the
+// extra binary digits of a large integral double) as a decimal; `round`: as
+// Normalize, else more than 36 fraction digits is an error.
+Result<Decimal> DecimalOfDouble(double d, bool round, const char* out_of_range) {
   if (!std::isfinite(d)) return Status::Invalid("cannot convert a non-finite double to decimal");
-  char buf[64];
-  // Shortest round-trip digits. Scientific, because the plain form writes a
-  // large integral double's every binary digit (7.2925738764445e16 as
-  // 72925738764444992), which is not its shortest decimal.
-  auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
-  std::string_view text(buf, static_cast<size_t>(r.ptr - buf));
+  char buf[kMaxDoubleText];
+  std::string_view text(buf, static_cast<size_t>(FormatDouble(d, buf) - buf));
   Parsed p;
   RETURN_IF_ERROR(ParseParts(text, &p));
-  // Tiny doubles (e.g. 1e-300) round to 36 fraction digits rather than fail:
-  // far below any money precision, and comparisons against them stay ordered.
-  auto res = Normalize(text, p, /*round=*/true);
-  if (!res.ok()) return Status::OutOfRange("double " + std::string(text) + " is outside the decimal range");
+  auto res = Normalize(text, p, round);
+  if (!res.ok()) return Status::OutOfRange("double " + std::string(text) + out_of_range);
   return res;
 }
 
+}  // namespace
+
+// Tiny doubles (e.g. 1e-300) round to 36 fraction digits rather than fail: far
+// below any money precision, and comparisons against them stay ordered.
+Result<Decimal> Decimal::FromDouble(double d) {
+  return DecimalOfDouble(d, /*round=*/true, " is outside the decimal range");
+}
+
 Result<Decimal> Decimal::FromDoubleExact(double d) {
-  if (!std::isfinite(d)) return Status::Invalid("cannot convert a non-finite double to decimal");
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);  // as FromDouble
-  std::string_view text(buf, static_cast<size_t>(r.ptr - buf));
-  Parsed p;
-  RETURN_IF_ERROR(ParseParts(text, &p));
-  auto res = Normalize(text, p, /*round=*/false);
-  if (!res.ok())
-    return Status::OutOfRange("double " + std::string(text) +
-                              " has no exact decimal (decimals hold 38 digits, at most 36 after the point)");
-  return res;
+  return DecimalOfDouble(d, /*round=*/false,
+                         " has no exact decimal (decimals hold 38 digits, at most 36 after the point)");
 }
 
 void Decimal::AppendTo(std::string& out) const {
