@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "engine/base/partitioner.h"
 #include "engine/expr/expr.h"
 
 namespace topo::expr {

@@ -10,6 +10,7 @@
 #include "cli/json_text.h"
 #include "engine/base/base64.h"
 #include "engine/base/clock.h"
+#include "engine/base/partitioner.h"
 #include "engine/base/suggest.h"
 #include "engine/expr/expr.h"
 #include "engine/log/record_size.h"
@@ -396,7 +397,7 @@ Status ProduceLines(log::Log& log, const std::string& topic, std::istream& in, c
     if (!p.has_timestamp) r.timestamp = TimestampMs(SystemClock().NowMs());
     // Like the Kafka Java client: murmur2 of the key bytes; null keys rotate.
     if (!p.partition)
-      p.partition = r.key ? expr::PartitionForKey(*r.key, partitions) : next_null_key++ % partitions;
+      p.partition = r.key ? PartitionForKey(*r.key, partitions) : next_null_key++ % partitions;
     r.partition = Partition(*p.partition);
     RETURN_IF_ERROR(producer->Send(std::move(r)).WithContext("line " + std::to_string(n)));
     ++report->produced;

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "engine/base/partitioner.h"
 #include "engine/log/record_size.h"
 #include "engine/runtime/compiled_topology.h"
 #include "engine/runtime/task.h"
@@ -84,7 +85,7 @@ class SinkOp final : public Operator {
                                spec_.topic + "' has partitions 0.." + std::to_string(spec_.partitions - 1));
       p = static_cast<int32_t>(partition->as_int());
     } else if (out.key) {
-      p = expr::PartitionForKey(*out.key, spec_.partitions);
+      p = PartitionForKey(*out.key, spec_.partitions);
     } else {
       p = static_cast<int32_t>(next_null_key_partition_++ % static_cast<uint64_t>(spec_.partitions));
     }

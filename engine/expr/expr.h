@@ -92,10 +92,4 @@ class CompiledExpr {
 // The standard library, for docs and "did you mean": names of all functions.
 std::vector<std::string> FunctionNames();
 
-// Kafka's Java-client murmur2 of raw bytes (org.apache.kafka.common.utils.Utils.murmur2).
-int32_t Murmur2(std::string_view data);
-// The partition the Java client's default partitioner picks for a keyed record:
-// (murmur2(key_bytes) & 0x7fffffff) % num_partitions.
-int32_t PartitionForKey(std::string_view key_bytes, int32_t num_partitions);
-
 }  // namespace topo::expr

@@ -8,6 +8,7 @@
 #include <system_error>
 #include <utility>
 
+#include "engine/base/partitioner.h"
 #include "engine/base/suggest.h"
 #include "engine/expr/expr.h"
 #include "engine/expr/time.h"

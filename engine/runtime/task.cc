@@ -1,5 +1,6 @@
 #include "engine/runtime/task.h"
 
+#include "engine/base/partitioner.h"
 #include "engine/expr/expr.h"
 #include "engine/log/record_size.h"
 
@@ -14,7 +15,7 @@ std::string Position(const RawRecord* in) {
 }
 
 int32_t DeadLetterPartition(const RawRecord& in, int32_t partitions) {
-  if (in.key) return expr::PartitionForKey(*in.key, partitions);
+  if (in.key) return PartitionForKey(*in.key, partitions);
   return in.partition.value() % partitions;
 }
 

@@ -1,5 +1,6 @@
 #include "engine/runtime/test_driver.h"
 
+#include "engine/base/partitioner.h"
 #include "engine/serde/codec.h"
 
 namespace topo::runtime {
@@ -44,7 +45,7 @@ Result<int32_t> TestDriver::PartitionFor(const std::string& topic, const Value& 
   if (key.is_null()) return 0;
   std::string bytes;
   RETURN_IF_ERROR(CodecsFor(topic).key->Encode(key, &bytes));
-  return expr::PartitionForKey(bytes, n);
+  return PartitionForKey(bytes, n);
 }
 
 Status TestDriver::Pipe(const std::string& topic, const Value& key, const Value& value,
@@ -72,7 +73,7 @@ Status TestDriver::PipeRaw(RawRecord raw, bool assign_partition, bool from_task)
   const TopicSpec* ts = topology_->topic(raw.topic);
   int32_t n = ts ? ts->partitions : 1;
   if (assign_partition) {
-    raw.partition = Partition(raw.key ? expr::PartitionForKey(*raw.key, n) : (null_key_partition_++ % n));
+    raw.partition = Partition(raw.key ? PartitionForKey(*raw.key, n) : (null_key_partition_++ % n));
   }
   auto& offsets = next_offset_[raw.topic];
   if (static_cast<int32_t>(offsets.size()) < n) offsets.resize(n, 0);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/partitioner.h"
 #include "engine/expr/expr.h"
 #include "engine/serde/json_codec.h"
 #include "tests/testing/values.h"

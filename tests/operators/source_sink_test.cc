@@ -1,3 +1,4 @@
+#include "engine/base/partitioner.h"
 #include "engine/log/record_size.h"
 #include "operators/sink.h"
 #include "operators/source.h"
@@ -106,7 +107,7 @@ TEST(SinkTest, DefaultPartitionerIsKafkaMurmur2) {
   for (const char* k : {"d-1", "d-2", "d-3", "d-42", "inv_1"}) {
     ASSERT_TRUE(d.Pipe("in", k, Json(R"({"at":"2025-01-15"})")).ok());
   }
-  for (const auto& o : Outputs(d, "out")) EXPECT_EQ(o.partition, expr::PartitionForKey(o.key.as_string(), 6));
+  for (const auto& o : Outputs(d, "out")) EXPECT_EQ(o.partition, PartitionForKey(o.key.as_string(), 6));
 }
 
 TEST(SinkTest, RecordsWithoutAKeyGoRoundRobinFromTheTasksOwnPartition) {

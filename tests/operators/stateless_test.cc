@@ -1,5 +1,6 @@
 #include "operators/stateless.h"
 
+#include "engine/base/partitioner.h"
 #include "tests/testing/topology_util.h"
 
 namespace topo {
@@ -154,7 +155,7 @@ TEST(RekeyTest, NewKeyDecidesThePartition) {
   auto out = Outputs(d, "out");
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].key.as_string(), "u-1");
-  EXPECT_EQ(out[0].partition, expr::PartitionForKey("u-1", 4));
+  EXPECT_EQ(out[0].partition, PartitionForKey("u-1", 4));
 }
 
 TEST(StatelessCompileTest, FilterMustBeBoolWhenTypeIsKnown) {

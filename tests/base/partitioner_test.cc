@@ -1,8 +1,8 @@
+#include "engine/base/partitioner.h"
+
 #include <gtest/gtest.h>
 
-#include "engine/expr/expr.h"
-
-namespace topo::expr {
+namespace topo {
 namespace {
 
 // Expected values from Kafka's UtilsTest.testMurmur2 (clients/src/test/.../UtilsTest.java).
@@ -39,4 +39,4 @@ TEST(Murmur2Test, PartitionForKeyIsPositiveModulo) {
 }
 
 }  // namespace
-}  // namespace topo::expr
+}  // namespace topo

@@ -3,11 +3,11 @@
 // Java's int arithmetic wraps, so the math is done in uint32_t and `>>>` is a
 // logical shift of the unsigned value.
 
+#include "engine/base/partitioner.h"
+
 #include <cstdint>
 
-#include "engine/expr/expr.h"
-
-namespace topo::expr {
+namespace topo {
 
 int32_t Murmur2(std::string_view data) {
   const uint32_t length = static_cast<uint32_t>(data.size());
@@ -45,4 +45,4 @@ int32_t PartitionForKey(std::string_view key_bytes, int32_t num_partitions) {
   return static_cast<int32_t>(static_cast<uint32_t>(Murmur2(key_bytes)) & 0x7fffffff) % num_partitions;
 }
 
-}  // namespace topo::expr
+}  // namespace topo
