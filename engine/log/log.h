@@ -22,7 +22,7 @@
 
 #include "engine/base/status.h"
 #include "engine/base/types.h"
-#include "engine/runtime/record_collector.h"
+#include "engine/log/raw_record.h"
 
 namespace topo::log {
 
