@@ -1,8 +1,13 @@
 #include "operators/builtin.h"
 
+#include "operators/branch.h"
+#include "operators/filter.h"
+#include "operators/flat_map.h"
+#include "operators/map.h"
+#include "operators/merge.h"
+#include "operators/rekey.h"
 #include "operators/sink.h"
 #include "operators/source.h"
-#include "operators/stateless.h"
 
 namespace topo::operators {
 

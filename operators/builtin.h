@@ -1,5 +1,5 @@
 #pragma once
-// The built-in operators. Each family lives in its own file pair
+// The built-in operators. Each lives in its own file pair
 // (operators/<name>.{h,cc}) and exposes one factory; this registers them all
 // with the engine's operator Registry under their plan type names.
 

@@ -48,6 +48,19 @@ inline plan::Diagnostics CompileErrors(const std::string& jsonnet) {
   return diags;
 }
 
+// A topology with one source topic `in` (4 partitions) and one sink topic `out`,
+// with `nodes` placed between them: `src` reads `in`, and the last node must be
+// named `last`. For tests of an operator between a source and a sink.
+inline std::string SourceToSinkTopology(const std::string& nodes) {
+  return R"(
+local topo = import 'topo.libsonnet';
+topo.topology('t', {
+  topics: { 'in': topo.topic(partitions=4), out: topo.topic(partitions=4), },
+  nodes: { src: topo.source('in'), )" +
+         nodes + R"( sink: topo.sink('last', 'out') },
+}))";
+}
+
 struct Out {
   Value key, value;
   int32_t partition;
