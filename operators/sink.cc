@@ -38,11 +38,14 @@ struct SinkSpec : OperatorSpec {
 class SinkOp final : public Operator {
  public:
   SinkOp(const SinkSpec& spec, TaskContext& task)
-      : spec_(spec), task_(task), next_null_key_partition_(static_cast<uint64_t>(task.partition().value())) {
+      : spec_(spec),
+        task_(task),
+        max_record_bytes_(task.RecordLimit(spec.topic, spec.max_record_bytes)),
+        next_null_key_partition_(static_cast<uint64_t>(task.partition().value())) {
     for (const auto* e : {&spec.key, &spec.value, &spec.partition})
       if (*e) binder_.Use(**e);
   }
-  Status Init() {
+  Status OpenCodecs() {
     ASSIGN_OR_RETURN(key_codec_, task_.topology().MakeCodec(spec_.key_codec));
     ASSIGN_OR_RETURN(value_codec_, task_.topology().MakeCodec(spec_.value_codec));
     return Status::Ok();
@@ -92,8 +95,8 @@ class SinkOp final : public Operator {
     out.partition = Partition(p);
     // The log would refuse it (a Kafka broker, or the embedded log): an error
     // of this record here, so the sink's onError policy decides.
-    if (const int64_t size = log::RecordBatchBytes(out); size > spec_.max_record_bytes)
-      return Status::Invalid(log::TooLargeMessage(size, spec_.topic, spec_.max_record_bytes));
+    if (const int64_t size = log::RecordBatchBytes(out); size > max_record_bytes_)
+      return Status::Invalid(log::TooLargeMessage(size, spec_.topic, max_record_bytes_));
     RETURN_IF_ERROR(task_.collector().Send(std::move(out)));
     CountWritten();
     return Status::Ok();
@@ -102,6 +105,7 @@ class SinkOp final : public Operator {
  private:
   const SinkSpec& spec_;
   TaskContext& task_;
+  const int64_t max_record_bytes_;  // the declared limit, or the log's when smaller
   std::unique_ptr<Codec> key_codec_, value_codec_;
   RecordBinder binder_;
   const Value* slots_[kNumRecordSlots];
@@ -113,7 +117,7 @@ class SinkOp final : public Operator {
 
 Result<std::unique_ptr<Operator>> SinkSpec::Instantiate(TaskContext& task) const {
   auto op = std::make_unique<SinkOp>(*this, task);
-  RETURN_IF_ERROR(op->Init());
+  RETURN_IF_ERROR(op->OpenCodecs());
   return std::unique_ptr<Operator>(std::move(op));
 }
 

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "engine/runtime/compiled_topology.h"
+#include "engine/runtime/source_operator.h"
 #include "engine/runtime/task.h"
 #include "engine/serde/codec.h"
 
@@ -41,7 +42,7 @@ class SourceOp final : public runtime::SourceOperator {
       : spec_(spec), key_read_(key_read), value_read_(value_read) {
     if (spec.timestamp) binder_.Use(*spec.timestamp);
   }
-  Status Init(const runtime::CompiledTopology& topology) {
+  Status OpenCodecs(const runtime::CompiledTopology& topology) {
     for (const auto& t : spec_.topics) {
       Codecs c{&t.topic, &t.decimal_fields, nullptr, nullptr};
       ASSIGN_OR_RETURN(c.key, topology.MakeCodec(t.key_codec));
@@ -51,7 +52,7 @@ class SourceOp final : public runtime::SourceOperator {
     return Status::Ok();
   }
 
-  Status ProcessRaw(const RawRecord& raw) override {
+  Result<Record> Decode(const RawRecord& raw) override {
     auto it = codecs_.find(raw.topic);
     if (it == codecs_.end()) return Status::Internal("source does not read topic '" + raw.topic + "'");
     Codecs& c = it->second;
@@ -81,7 +82,7 @@ class SourceOp final : public runtime::SourceOperator {
                                ValueTypeName(ts.type()));
       r.timestamp = TimestampMs(ts.as_int());
     }
-    return Emit(std::move(r));
+    return r;
   }
 
  private:
@@ -122,7 +123,7 @@ Result<std::unique_ptr<Operator>> SourceSpec::Instantiate(TaskContext& task) con
   const auto& t = task.topology();
   auto op = std::make_unique<SourceOp>(*this, t.SourceProjection(node_id, runtime::kSlotKey),
                                        t.SourceProjection(node_id, runtime::kSlotValue));
-  RETURN_IF_ERROR(op->Init(task.topology()));
+  RETURN_IF_ERROR(op->OpenCodecs(task.topology()));
   return std::unique_ptr<Operator>(std::move(op));
 }
 

@@ -44,6 +44,16 @@ struct TopicPartition {
 // The position to resume from: the offset of the next record to read.
 using OffsetMap = std::map<TopicPartition, Offset>;
 
+// Kafka's OffsetAndMetadata: a committed position plus a small string the
+// committer chose (the runtime stores the task's stream time there).
+struct OffsetAndMetadata {
+  Offset offset;
+  std::string metadata;
+};
+// Per-partition metadata to commit beside OffsetMap's offsets; a partition
+// missing here commits empty metadata.
+using CommitMetadata = std::map<TopicPartition, std::string>;
+
 // Partition assignment changes, delivered on the consumer's thread inside Poll.
 class RebalanceListener {
  public:
@@ -55,6 +65,8 @@ class RebalanceListener {
   virtual void OnAssigned(const std::vector<TopicPartition>& added) = 0;
   // Before partitions move away: the owner must commit what it processed.
   virtual void OnRevoked(const std::vector<TopicPartition>& removed) = 0;
+  // TEMPORARY until the log's lost-partition callback lands.
+  virtual void OnLost(const std::vector<TopicPartition>& lost) { OnRevoked(lost); }
 };
 
 class Consumer {
@@ -88,9 +100,16 @@ class Consumer {
   virtual std::optional<int64_t> KnownLag(const TopicPartition&) { return std::nullopt; }
   // The group's committed position, or nullopt when it never committed.
   virtual Result<std::optional<Offset>> Committed(const TopicPartition& tp) = 0;
+  // TEMPORARY until the log's commit metadata lands.
+  virtual Result<std::optional<OffsetAndMetadata>> CommittedWithMetadata(const TopicPartition& tp) {
+    ASSIGN_OR_RETURN(std::optional<Offset> o, Committed(tp));
+    if (!o) return std::optional<OffsetAndMetadata>();
+    return std::optional<OffsetAndMetadata>(OffsetAndMetadata{*o, ""});
+  }
   virtual Status Seek(const TopicPartition& tp, Offset offset) = 0;
   // At-least-once: commits positions (after the outputs were acknowledged).
   virtual Status CommitOffsets(const OffsetMap& offsets) = 0;
+  Status CommitOffsets(const OffsetMap& offsets, const CommitMetadata&) { return CommitOffsets(offsets); }
   virtual Status Close() = 0;
 };
 
@@ -107,6 +126,9 @@ class Producer {
   // as the group's committed offsets. On a fatal error (fenced) the producer
   // must not be used again.
   virtual Status CommitTransaction(const OffsetMap& consumed, Consumer& consumer) = 0;
+  Status CommitTransaction(const OffsetMap& consumed, const CommitMetadata&, Consumer& consumer) {
+    return CommitTransaction(consumed, consumer);
+  }
   virtual Status AbortTransaction() = 0;
 };
 

@@ -10,6 +10,17 @@
 // Record, and emits zero or more records to the readers of its output ports
 // through Emit(). It never knows which backend it runs on.
 //
+// Lifecycle, driven by the task (engine/runtime/task_state.h):
+//   Init(ctx)      once, after every operator of the task is instantiated and
+//                  wired, before the first record (stores are open then);
+//   Process(r)     per record, only while the task is running;
+//   Punctuate(t)   when a timer the operator scheduled is due (stream time or
+//                  wall clock), on the task's thread, between records;
+//   Flush()        before each commit: write out anything held back (caches),
+//                  so the commit covers it;
+//   Close()        once, when the task closes (after a last Flush unless the
+//                  task is dropped without committing).
+//
 // Errors: Process returns a non-ok Status for a failure of *this* record at
 // *this* node (a bad expression result, a decode error). The task applies the
 // node's error policy (fail, skip, dlq, retry). A status returned from Emit()
@@ -60,10 +71,27 @@ enum RecordSlot : int {
   kNumRecordSlots
 };
 
+class SourceOperator;
+
+// Why a punctuation fires: the task's stream time or the wall clock passed it.
+enum class PunctuationType { kStreamTime, kWallClock };
+
 class Operator {
  public:
   virtual ~Operator() = default;
+  virtual Status Init(TaskContext& task) {
+    (void)task;
+    return Status::Ok();
+  }
   virtual Status Process(Record&& record) = 0;
+  virtual Status Punctuate(PunctuationType type, int64_t time_ms) {
+    (void)type, (void)time_ms;
+    return Status::Ok();
+  }
+  virtual Status Flush() { return Status::Ok(); }
+  virtual void Close() {}
+  // Non-null for the operators that read topics (engine/runtime/source_operator.h).
+  virtual SourceOperator* AsSource() { return nullptr; }
 
   // Wiring, done once by the task after instantiation.
   void AddReader(int port, NodeRunner* reader);
@@ -86,10 +114,25 @@ class Operator {
   Counter dropped_, out_;
 };
 
+// A state store an operator needs (State I fills these in): the task opens
+// it before Init, and the physical plan gives it a changelog topic.
+struct StoreSpec {
+  enum class Kind { kKeyValue, kWindow, kSession };
+  std::string name;
+  Kind kind = Kind::kKeyValue;
+  bool changelog = true;  // backed by <app>-<name>-changelog
+};
+
 class OperatorSpec {
  public:
   virtual ~OperatorSpec() = default;
   virtual Result<std::unique_ptr<Operator>> Instantiate(TaskContext& task) const = 0;
+  // The stores each instance needs. Default: none (a stateless operator).
+  virtual std::vector<StoreSpec> Stores() const { return {}; }
+  // Whether records of one key must reach this operator in one task: its
+  // inputs must be partitioned by the key it reads (a join, an aggregation);
+  // the physical plan checks it or inserts a repartition topic. Default: no.
+  virtual bool RequiresCopartitionedInput() const { return false; }
   // Output port names; port i is named OutputPorts()[i]. Most operators have one, "".
   virtual std::vector<std::string> OutputPorts() const { return {""}; }
   // The type of records on the output ports.

@@ -1,5 +1,7 @@
 #include "engine/runtime/task.h"
 
+#include <algorithm>
+
 #include "engine/base/partitioner.h"
 #include "engine/expr/expr.h"
 #include "engine/log/record_size.h"
@@ -58,16 +60,26 @@ Status FitDeadLetter(RawRecord* dead, int64_t limit) {
 
 }  // namespace
 
+NodeRunner::NodeRunner(const CompiledNode& node, TaskContext& ctx, std::unique_ptr<Operator> op)
+    : node_(node), ctx_(ctx), op_(std::move(op)), source_(op_->AsSource()) {}
+
 Status NodeRunner::Receive(Record&& record) {
+  // Dead-lettered whole at another node: nothing more of it runs.
+  if (ctx_.collector().abandoned()) return Status::Ok();
   ++in_;
   Status s = op_->Process(std::move(record));
   if (s.ok() || IsTaskFatal(s)) return s;
   return HandleError(s);
 }
 
-Status NodeRunner::ReceiveRaw(const RawRecord& raw) {
+Status NodeRunner::ReceiveDecoded(Result<Record>&& decoded) {
+  if (ctx_.collector().abandoned()) return Status::Ok();
   ++in_;
-  Status s = static_cast<SourceOperator&>(*op_).ProcessRaw(raw);
+  if (!decoded.ok()) {
+    if (IsTaskFatal(decoded.status())) return decoded.status();
+    return HandleError(decoded.status());
+  }
+  Status s = op_->Process(std::move(decoded).value());
   if (s.ok() || IsTaskFatal(s)) return s;
   return HandleError(s);
 }
@@ -101,17 +113,14 @@ Status NodeRunner::HandleError(const Status& error) {
     dead.headers.emplace_back("topo.source.partition", std::to_string(in->partition.value()));
     dead.headers.emplace_back("topo.source.offset", std::to_string(in->offset.value()));
     dead.headers.emplace_back("topo.attempt", std::to_string(attempt));
-    RETURN_IF_ERROR(FitDeadLetter(&dead, dlq ? dlq->max_record_bytes : log::kDefaultMaxMessageBytes));
-    Status sent = ctx_.collector().Send(std::move(dead));
-    // This node's policy has run: whatever leaves it now is task-fatal or ok,
-    // so no node upstream applies its own policy to it (operator.h). A dead
-    // letter that cannot be written leaves the record nowhere: stop.
-    if (!sent.ok() && !IsTaskFatal(sent))
-      return Status::Aborted("node '" + node_.id + "' (" + node_.type + "): " + error.message() +
-                             "; its dead letter to '" + policy->dlq() + "' failed: " + sent.message() +
-                             Position(in));
-    if (sent.ok()) ++dead_lettered_;
-    return sent;
+    RETURN_IF_ERROR(FitDeadLetter(
+        &dead, ctx_.RecordLimit(dead.topic, dlq ? dlq->max_record_bytes : log::kDefaultMaxMessageBytes)));
+    // Held until the record finished every branch (task_collector.h).
+    RETURN_IF_ERROR(ctx_.collector().DeadLetter(
+        std::move(dead), "node '" + node_.id + "' (" + node_.type + "): " + error.message() +
+                             "; its dead letter to '" + policy->dlq() + "'"));
+    ++dead_lettered_;
+    return Status::Ok();
   }
   return Status::Aborted("node '" + node_.id + "' (" + node_.type + "): " + error.message() + Position(in));
 }
@@ -128,28 +137,78 @@ Result<std::unique_ptr<Task>> Task::Create(const CompiledTopology& topology, int
     task->runners_.push_back(std::make_unique<NodeRunner>(cn, task->ctx_, std::move(op)));
     NodeRunner* runner = task->runners_.back().get();
     by_id[cn.id] = runner;
-    if (cn.proto->has_source())
+    if (cn.proto->has_source()) {
+      if (runner->source() == nullptr)
+        return Status::Internal("source node '" + cn.id + "' has no source operator");
       for (const auto& t : cn.proto->source().topics()) task->sources_by_topic_[t].push_back(runner);
+    }
   }
   for (const auto& runner : task->runners_) {
     for (const auto& [child, port] : runner->node().readers) runner->op().AddReader(port, by_id.at(child));
   }
+  // Sources of one topic in node-id order: the first one's `timestamp=` is the
+  // topic's event time (CompiledTopology checks that they agree).
+  for (auto& [topic, runners] : task->sources_by_topic_)
+    std::sort(runners.begin(), runners.end(),
+              [](const NodeRunner* a, const NodeRunner* b) { return a->node().id < b->node().id; });
+  for (const auto& runner : task->runners_)
+    RETURN_IF_ERROR(runner->op().Init(task->ctx_).WithContext("node '" + runner->node().id + "'"));
   return task;
 }
 
-Status Task::Process(const RawRecord& raw) {
+Result<Record> Task::Decode(const RawRecord& raw) {
   auto it = sources_by_topic_.find(raw.topic);
   if (it == sources_by_topic_.end())
     return Status::Internal("task has no source for topic '" + raw.topic + "'");
+  return it->second.front()->source()->Decode(raw);
+}
+
+Status Task::Process(const RawRecord& raw, Result<Record> decoded) {
+  auto it = sources_by_topic_.find(raw.topic);
+  if (it == sources_by_topic_.end())
+    return Status::Internal("task has no source for topic '" + raw.topic + "'");
+  // A record that does not decode has no event time: stream time stays.
+  if (decoded.ok()) ctx_.AdvanceStreamTime(decoded->timestamp);
   ctx_.set_current_input(&raw);
-  ctx_.AdvanceStreamTime(raw.timestamp);
-  Status result;
-  for (NodeRunner* runner : it->second) {
-    result = runner->ReceiveRaw(raw);
-    if (!result.ok()) break;
+  TaskCollector& collector = ctx_.collector();
+  collector.BeginRecord();
+  Status result = it->second.front()->ReceiveDecoded(std::move(decoded));
+  for (size_t i = 1; i < it->second.size() && result.ok(); ++i) {
+    NodeRunner* runner = it->second[i];
+    result = runner->ReceiveDecoded(runner->source()->Decode(raw));
+  }
+  Status sent = collector.EndRecord(result.ok());
+  // Sinks checked each record against the topic's limit, so a refusal here is
+  // the log's (a full disk, a closed producer): it stops the task.
+  if (result.ok() && !sent.ok()) {
+    if (sent.code() == StatusCode::kAborted)  // a dead letter that failed: the message names the node
+      result = Status::Aborted(sent.message() + Position(&raw));
+    else if (IsTaskFatal(sent))
+      result = sent;
+    else
+      result =
+          Status::Aborted("writing the outputs of the record failed: " + sent.message() + Position(&raw));
   }
   ctx_.set_current_input(nullptr);
   return result;
+}
+
+Status Task::Flush() {
+  for (const auto& runner : runners_)
+    RETURN_IF_ERROR(runner->op().Flush().WithContext("node '" + runner->node().id + "'"));
+  return Status::Ok();
+}
+
+void Task::Close() {
+  for (const auto& runner : runners_) runner->op().Close();
+}
+
+Status Task::TransitionTo(TaskState next) {
+  if (!CanTransition(state_, next))
+    return Status::Internal(std::string("task transition ") + std::string(TaskStateName(state_)) + " -> " +
+                            std::string(TaskStateName(next)) + " is not allowed");
+  state_ = next;
+  return Status::Ok();
 }
 
 }  // namespace topo::runtime

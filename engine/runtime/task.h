@@ -2,9 +2,13 @@
 // Task: one (sub-topology, partition) — the unit of work, as in Kafka Streams.
 //
 // A task owns its own operator instances (made from the shared compiled specs),
-// wired into a push-based graph of NodeRunners. Process() takes one raw input
-// record of one of the sub-topology's source topics and pushes it through;
-// outputs go to the task's RecordCollector.
+// wired into a push-based graph of NodeRunners. Decode() turns one raw input
+// record of one of the sub-topology's source topics into a Record with its
+// event time (the source's `timestamp=`); Process() pushes it through. Outputs
+// go through the task's TaskCollector (held back per input record, see
+// task_collector.h) to the RecordCollector it was created with.
+// Its lifecycle (task_state.h) is driven by the TaskManager; Task::Create
+// leaves it `created`, with every operator's Init run.
 //
 // Error policies are applied here, at the node where a record failed:
 //   fail  -> Process returns a kAborted status naming the node and the input's
@@ -15,7 +19,9 @@
 //            topo.source.partition, topo.source.offset, topo.attempt. One
 //            larger than the dead-letter topic's max.message.bytes loses its
 //            value (then key, then the input's headers) and gets a
-//            topo.omitted header saying so.
+//            topo.omitted header saying so. The record is dead-lettered whole,
+//            once: what other branches wrote for it is withdrawn, and no
+//            further node runs for it (task_collector.h).
 //
 // Thread-safety: a task belongs to one thread.
 
@@ -27,6 +33,9 @@
 #include "engine/base/clock.h"
 #include "engine/runtime/compiled_topology.h"
 #include "engine/runtime/operator.h"
+#include "engine/runtime/source_operator.h"
+#include "engine/runtime/task_collector.h"
+#include "engine/runtime/task_state.h"
 
 namespace topo::runtime {
 
@@ -59,8 +68,18 @@ class TaskContext {
   const CompiledTopology& topology() const { return topology_; }
   int subtopology() const { return subtopology_; }
   Partition partition() const { return partition_; }
-  RecordCollector& collector() { return *collector_; }
+  TaskCollector& collector() { return collector_; }
   const Clock& clock() const { return *clock_; }
+  // The largest record the log accepts for `topic` (log::Log::MaxRecordBytes,
+  // learned when the run starts), when it is smaller than the declared one;
+  // sinks and dead letters check records against it so the node's policy
+  // decides, instead of a refusal after the record left the task.
+  int64_t RecordLimit(const std::string& topic, int64_t declared) const {
+    if (record_limits_ == nullptr) return declared;
+    auto it = record_limits_->find(topic);
+    return it == record_limits_->end() ? declared : std::min(declared, it->second);
+  }
+  void set_record_limits(const std::map<std::string, int64_t>* limits) { record_limits_ = limits; }
   // The raw input record being processed now (for dead letters), or nullptr.
   const RawRecord* current_input() const { return current_input_; }
   void set_current_input(const RawRecord* r) { current_input_ = r; }
@@ -78,8 +97,9 @@ class TaskContext {
   const CompiledTopology& topology_;
   int subtopology_;
   Partition partition_;
-  RecordCollector* collector_;
+  TaskCollector collector_;
   const Clock* clock_;
+  const std::map<std::string, int64_t>* record_limits_ = nullptr;
   const RawRecord* current_input_ = nullptr;
   TimestampMs stream_time_{INT64_MIN};
   uint64_t failures_ = 0;
@@ -88,13 +108,15 @@ class TaskContext {
 // One node of one task: its operator plus the node's error policy and metrics.
 class NodeRunner {
  public:
-  NodeRunner(const CompiledNode& node, TaskContext& ctx, std::unique_ptr<Operator> op)
-      : node_(node), ctx_(ctx), op_(std::move(op)) {}
+  NodeRunner(const CompiledNode& node, TaskContext& ctx, std::unique_ptr<Operator> op);
   // Runs the operator on `record` and applies the error policy to its failure.
   Status Receive(Record&& record);
-  // For source nodes: decodes and runs a raw input record, with the same policy.
-  Status ReceiveRaw(const RawRecord& raw);
+  // For source nodes: runs a decoded input record, or applies the policy to
+  // its decode failure.
+  Status ReceiveDecoded(Result<Record>&& decoded);
   Operator& op() { return *op_; }
+  // The source operator of a source node; nullptr for other nodes.
+  SourceOperator* source() { return source_; }
   const CompiledNode& node() const { return node_; }
   // Any thread (the task's thread writes them; /metrics and the status line read).
   NodeMetrics metrics() const {
@@ -106,15 +128,8 @@ class NodeRunner {
   const CompiledNode& node_;
   TaskContext& ctx_;
   std::unique_ptr<Operator> op_;
+  SourceOperator* source_;
   Counter in_, errors_, skipped_, dead_lettered_;
-};
-
-// Source operators also accept raw bytes (they own the topic's codecs).
-class SourceOperator : public Operator {
- public:
-  // Decodes `raw` into a Record and emits it; decode failures are this node's errors.
-  virtual Status ProcessRaw(const RawRecord& raw) = 0;
-  Status Process(Record&& record) override { return Emit(std::move(record)); }
 };
 
 class Task {
@@ -123,8 +138,22 @@ class Task {
                                               Partition partition, RecordCollector* collector,
                                               const Clock* clock);
 
-  // Pushes one input record of a source topic through the task's graph.
-  Status Process(const RawRecord& raw);
+  // Decodes one input record of a source topic with the topic's first source
+  // node (by node id: its `timestamp=` is the record's event time).
+  Result<Record> Decode(const RawRecord& raw);
+  // Pushes one input record through the task's graph: `decoded` is Decode(raw)
+  // (made earlier, when the record was buffered, or now). Advances stream time
+  // to its event time.
+  Status Process(const RawRecord& raw, Result<Record> decoded);
+  Status Process(const RawRecord& raw) { return Process(raw, Decode(raw)); }
+  // Before a commit: every operator's Flush (in topological order).
+  Status Flush();
+  // Releases the operators (Close); the task is closed after it.
+  void Close();
+
+  TaskState state() const { return state_; }
+  // Internal error for a transition the table (task_state.h) does not allow.
+  Status TransitionTo(TaskState next);
 
   const std::vector<std::unique_ptr<NodeRunner>>& nodes() const { return runners_; }
   TaskContext& context() { return ctx_; }
@@ -132,6 +161,7 @@ class Task {
  private:
   explicit Task(TaskContext ctx) : ctx_(std::move(ctx)) {}
   TaskContext ctx_;
+  TaskState state_ = TaskState::kCreated;
   std::vector<std::unique_ptr<NodeRunner>> runners_;
   std::map<std::string, std::vector<NodeRunner*>> sources_by_topic_;
 };

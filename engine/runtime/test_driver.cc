@@ -21,7 +21,22 @@ struct TestDriver::Codecs {
 };
 
 TestDriver::TestDriver(std::shared_ptr<const CompiledTopology> topology, int64_t start_time_ms)
-    : topology_(std::move(topology)), clock_(start_time_ms), collector_(std::make_unique<Collector>(this)) {}
+    : topology_(std::move(topology)), clock_(start_time_ms), collector_(std::make_unique<Collector>(this)) {
+  // Records are processed one at a time as they are piped or written: no
+  // buffering limit, no waiting for other partitions (they hold nothing more).
+  TaskManagerOptions options;
+  options.max_records_per_round = 1;
+  options.max_buffered_records = SIZE_MAX;
+  options.max_task_idle_ms = 0;
+  tasks_ = std::make_unique<TaskManager>(topology_, options, &clock_, collector_.get(),
+                                         TaskManager::ConsumerView{});
+  std::vector<log::TopicPartition> all;
+  for (const auto& sub : topology_->graph().subtopologies)
+    for (const auto& topic : sub.source_topics)
+      for (int32_t p = 0; p < sub.partitions; ++p) all.push_back({topic, Partition(p)});
+  Result<int> created = tasks_->Assign(all);
+  if (!created.ok()) assigned_ = created.status();
+}
 
 TestDriver::~TestDriver() = default;
 
@@ -87,25 +102,22 @@ Status TestDriver::PipeRaw(RawRecord raw, bool assign_partition, bool from_task)
 }
 
 Status TestDriver::Drain() {
+  if (!assigned_.ok()) return assigned_;
   draining_ = true;
   Status result;
+  std::vector<RawRecord> one;
+  std::vector<log::TopicPartition> unused;  // nothing pauses or resumes without a consumer
   while (!pending_.empty() && result.ok()) {
-    RawRecord r = std::move(pending_.front());
+    one.clear();
+    one.push_back(std::move(pending_.front()));
     pending_.pop_front();
-    auto task = TaskFor(topology_->graph().SubtopologyReading(r.topic), r.partition);
-    result = task.ok() ? (*task)->Process(r) : task.status();
+    result = tasks_->Buffer(&one, &unused);
+    bool more = false;
+    if (result.ok()) result = tasks_->Process(&unused, &more);
   }
   pending_.clear();
   draining_ = false;
   return result;
-}
-
-Result<Task*> TestDriver::TaskFor(int subtopology, Partition p) {
-  auto& slot = tasks_[{subtopology, p.value()}];
-  if (!slot) {
-    ASSIGN_OR_RETURN(slot, Task::Create(*topology_, subtopology, p, collector_.get(), &clock_));
-  }
-  return slot.get();
 }
 
 const std::vector<RawRecord>& TestDriver::Written(const std::string& topic) const {
@@ -125,13 +137,9 @@ Result<Value> TestDriver::DecodeValue(const RawRecord& r) {
 }
 
 NodeMetrics TestDriver::MetricsFor(const std::string& id) const {
-  NodeMetrics sum;
-  for (const auto& [k, task] : tasks_) {
-    for (const auto& runner : task->nodes()) {
-      if (runner->node().id == id) sum += runner->metrics();
-    }
-  }
-  return sum;
+  std::map<std::string, NodeMetrics> nodes;
+  tasks_->AddNodeMetrics(&nodes);
+  return nodes[id];
 }
 
 }  // namespace topo::runtime

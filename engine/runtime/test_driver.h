@@ -5,9 +5,12 @@
 // Records piped into a source topic are encoded with the topic's codecs (so the
 // decode path is exercised), assigned a partition like the Kafka Java client
 // would (murmur2 of the key bytes), and processed by the task of that
-// (sub-topology, partition). Everything tasks write is kept per topic; records
-// written to a topic another sub-topology reads are processed in turn, in the
-// order they were written, until nothing is pending.
+// (sub-topology, partition) — through the same TaskManager and task code as
+// `topo run` (task_manager.h): buffering, event time, lifecycle, collectors.
+// Every partition of every source topic is assigned from the start. Everything
+// tasks write is kept per topic; records written to a topic another
+// sub-topology reads are processed in turn, in the order they were written,
+// until nothing is pending.
 //
 // Thread-safety: single-threaded.
 
@@ -22,6 +25,7 @@
 #include "engine/base/clock.h"
 #include "engine/runtime/compiled_topology.h"
 #include "engine/runtime/task.h"
+#include "engine/runtime/task_manager.h"
 
 namespace topo::runtime {
 
@@ -57,13 +61,13 @@ class TestDriver {
   class Collector;
   struct Codecs;
   Status Drain();
-  Result<Task*> TaskFor(int subtopology, Partition p);
   Codecs& CodecsFor(const std::string& topic);
 
   std::shared_ptr<const CompiledTopology> topology_;
   ManualClock clock_;
   std::unique_ptr<Collector> collector_;
-  std::map<std::pair<int, int32_t>, std::unique_ptr<Task>> tasks_;
+  std::unique_ptr<TaskManager> tasks_;
+  Status assigned_;  // of assigning every partition at construction
   std::map<std::string, std::vector<RawRecord>> written_;
   std::map<std::string, std::vector<int64_t>> next_offset_;  // topic -> per partition
   std::deque<RawRecord> pending_;

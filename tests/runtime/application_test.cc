@@ -209,17 +209,19 @@ topo.topology('errs', {
   const int64_t now = SystemClock().NowMs();
   Produce("a", 0, R"({"n": 1, "d": 2})", now - 2000);
   Produce("a", 0, R"({"n": 0, "d": 0})", now - 2000);  // fails at q and at r
-  Produce("a", 0, R"({"n": 0, "d": 3})", now - 2000);  // fails at r only
+  // Fails at r only: dead-lettered whole, so q's output for it is withdrawn
+  // (a replay of the dead letter writes it once).
+  Produce("a", 0, R"({"n": 0, "d": 3})", now - 2000);
   Produce("b", 0, R"({})", now - 2000);
   Run();
-  ASSERT_TRUE(Await([&] { return End("out") == 4 && End("dead") == 2; }));
+  ASSERT_TRUE(Await([&] { return End("out") == 3 && End("dead") == 2; }));
   AppSnapshot snap = app_->Snapshot();
   EXPECT_EQ(snap.topic_in["a"], 3u);
   EXPECT_EQ(snap.topic_errors["a"], 2u);
   EXPECT_EQ(snap.topic_errors["b"], 0u);
   EXPECT_EQ(snap.errors, 3u);  // per node: q once, r twice
   const HistogramData& out = snap.topic_e2e_latency["out"];
-  EXPECT_EQ(out.count(), 4u);
+  EXPECT_EQ(out.count(), 3u);
   // Written at least 2 s after their timestamps (and, on any machine, within
   // 10 s): none in a bucket up to 1 s, all in those up to 10 s.
   uint64_t upto_1s = 0, upto_10s = 0;
@@ -228,8 +230,8 @@ topo.topology('errs', {
     if (kHistogramBoundsUs[i] <= 10'000'000) upto_10s += out.buckets[i];
   }
   EXPECT_EQ(upto_1s, 0u);
-  EXPECT_EQ(upto_10s, 4u);
-  EXPECT_GE(out.sum_us, 4 * 2e6) << "each at least 2 s old";
+  EXPECT_EQ(upto_10s, 3u);
+  EXPECT_GE(out.sum_us, 3 * 2e6) << "each at least 2 s old";
   EXPECT_EQ(snap.topic_e2e_latency["dead"].count(), 2u);
   app_->RequestStop();
   EXPECT_TRUE(app_->Wait().ok());
@@ -315,6 +317,111 @@ topo.topology('retained', {
   ASSERT_TRUE(Await([&] { return End("out2") == 10 && log_->BeginOffset(out2).value().value() == 10; }));
   app_->RequestStop();
   EXPECT_TRUE(app_->Wait().ok());
+}
+
+// A log whose consumers fail one Poll with a transient I/O error when asked
+// (a broker hiccup), and count their polls.
+class FaultyLog final : public log::Log {
+ public:
+  explicit FaultyLog(log::Log* inner) : inner_(inner) {}
+  std::atomic<bool> fail_next_poll{false};
+  std::atomic<uint64_t> polls{0};
+
+  std::string Describe() const override { return inner_->Describe(); }
+  Status EnsureTopics(const std::vector<log::TopicConfig>& t, std::vector<std::string>* r) override {
+    return inner_->EnsureTopics(t, r);
+  }
+  Result<int32_t> PartitionCount(const std::string& topic) override { return inner_->PartitionCount(topic); }
+  Result<Offset> EndOffset(const TopicPartition& tp) override { return inner_->EndOffset(tp); }
+  Result<std::unique_ptr<log::Consumer>> NewConsumer(const std::string& group, const std::string& client,
+                                                     int member) override {
+    ASSIGN_OR_RETURN(auto c, inner_->NewConsumer(group, client, member));
+    return std::unique_ptr<log::Consumer>(new Consumer(this, std::move(c)));
+  }
+  Result<std::unique_ptr<log::Producer>> NewProducer(const std::string& id) override {
+    return inner_->NewProducer(id);
+  }
+
+ private:
+  class Consumer final : public log::Consumer {
+   public:
+    Consumer(FaultyLog* log, std::unique_ptr<log::Consumer> inner) : log_(log), inner_(std::move(inner)) {}
+    Status SubscribeCopartitioned(const std::vector<std::vector<std::string>>& t,
+                                  log::RebalanceListener* l) override {
+      return inner_->SubscribeCopartitioned(t, l);
+    }
+    Status Poll(int timeout_ms, size_t max, std::vector<RawRecord>* out) override {
+      if (log_->fail_next_poll.exchange(false)) return Status::IoError("injected broker hiccup");
+      Status s = inner_->Poll(timeout_ms, max, out);
+      ++log_->polls;
+      return s;
+    }
+    Status Pause(const std::vector<TopicPartition>& tps) override { return inner_->Pause(tps); }
+    Status Resume(const std::vector<TopicPartition>& tps) override { return inner_->Resume(tps); }
+    std::optional<int64_t> KnownLag(const TopicPartition& tp) override { return inner_->KnownLag(tp); }
+    Result<std::optional<Offset>> Committed(const TopicPartition& tp) override {
+      return inner_->Committed(tp);
+    }
+    Status Seek(const TopicPartition& tp, Offset o) override { return inner_->Seek(tp, o); }
+    Status CommitOffsets(const log::OffsetMap& o) override { return inner_->CommitOffsets(o); }
+    Status Close() override { return inner_->Close(); }
+
+   private:
+    FaultyLog* log_;
+    std::unique_ptr<log::Consumer> inner_;
+  };
+  log::Log* inner_;
+};
+
+// Issue 9, defect 8: the rejoin budget (five in a row without a commit point)
+// is for incidents in a row, not for every incident of a thread's life: on an
+// idle thread (nothing to commit) a commit interval that passes cleanly resets
+// it. Before the fix only a commit with input did, so the sixth rare hiccup
+// stopped an idle run.
+TEST_F(ApplicationTest, RareIncidentsOnAnIdleThreadDoNotAddUpToAStop) {
+  auto topology = testing::Compile(R"(
+local topo = import 'topo.libsonnet';
+topo.topology('idle', {
+  config: { guarantee: 'at_least_once' },
+  topics: { 'in': topo.topic(), out: topo.topic() },
+  nodes: { src: topo.source('in'), out: topo.sink('src', 'out') },
+}))");
+  ASSERT_TRUE(topology);
+  FaultyLog faulty(log_.get());
+  ManualClock clock(1'000'000);
+  RunOptions o;
+  o.clock = &clock;
+  o.commit_interval_ms = 100;
+  o.on_event = [this](const std::string& line) {
+    std::lock_guard<std::mutex> lock(events_mu_);
+    events_.push_back(line);
+  };
+  auto app = Application::Create(topology, &faulty, o);
+  ASSERT_TRUE(app.ok()) << app.status().ToString();
+  app_ = std::move(app).value();
+  std::vector<std::string> report;
+  ASSERT_TRUE(app_->EnsureTopics(&report).ok());
+  Run();
+  ASSERT_TRUE(Await([&] { return app_->Snapshot().threads_joined == 1; }));
+  for (uint64_t incident = 1; incident <= 7; ++incident) {
+    faulty.fail_next_poll = true;
+    ASSERT_TRUE(Await([&] {
+      AppSnapshot s = app_->Snapshot();
+      return s.rejoins == incident && s.threads_joined == 1;
+    })) << "incident "
+        << incident << ": " << app_->Wait().ToString() << "\n"
+        << Events();
+    // A commit interval passes with nothing to commit; a poll that returns
+    // after it is followed by the thread's commit check.
+    clock.Advance(100);
+    const uint64_t polls = faulty.polls.load();
+    ASSERT_TRUE(Await([&] { return faulty.polls.load() > polls; }));
+  }
+  Produce("in", 0, "\"still running\"", 1);
+  ASSERT_TRUE(Await([&] { return app_->Snapshot().records_in == 1; })) << app_->Wait().ToString();
+  app_->RequestStop();
+  EXPECT_TRUE(app_->Wait().ok());
+  EXPECT_EQ(End("out"), 1);
 }
 
 }  // namespace
