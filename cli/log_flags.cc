@@ -17,6 +17,21 @@ void LogFlags::AddTo(CLI::App* cmd) {
                   "Seconds to wait for the Kafka cluster (metadata, topic creation) before failing")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 86400.0));  // up to a day: the milliseconds fit an int
+  cmd->add_flag("--sync-writes", sync_writes,
+                "Embedded log: fsync every commit, so exactly-once also survives power loss (without it, "
+                "a killed process loses nothing, a machine crash may lose the last commits)");
+  cmd->add_option("--producer-batch", producer_batch_records,
+                  "Embedded log: records a plain (at-least-once) producer writes at a time")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20));
+  cmd->add_option("--kafka-transaction-timeout", kafka_transaction_timeout_s,
+                  "Seconds each transactional call (init, send offsets, commit, abort) may take on Kafka")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 86400.0));
+  cmd->add_option("--kafka-flush-timeout", kafka_flush_timeout_s,
+                  "Seconds a Kafka flush, or a send waiting for queue room, may take before failing")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 86400.0));
 }
 
 Result<std::unique_ptr<log::Log>> LogFlags::Open() const {
@@ -24,11 +39,15 @@ Result<std::unique_ptr<log::Log>> LogFlags::Open() const {
     if (!properties.empty()) return Status::Invalid("-X applies to Kafka only: add --bootstrap-servers");
     log::EmbeddedLogOptions o;
     o.dir = data_dir;
+    o.sync_writes = sync_writes;
+    o.producer_batch_records = producer_batch_records;
     return log::OpenEmbeddedLog(o);
   }
   log::KafkaLogOptions o;
   o.bootstrap_servers = bootstrap_servers;
   o.admin_timeout_ms = static_cast<int>(kafka_timeout_s * 1000);
+  o.transaction_timeout_ms = static_cast<int>(kafka_transaction_timeout_s * 1000);
+  o.flush_timeout_ms = static_cast<int>(kafka_flush_timeout_s * 1000);
   for (const auto& kv : properties) {
     auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) return Status::Invalid("-X expects key=value, got '" + kv + "'");

@@ -17,6 +17,12 @@ struct LogFlags {
   std::string bootstrap_servers;
   std::vector<std::string> properties;  // -X key=value
   double kafka_timeout_s = 30;          // metadata and topic creation (admin_timeout_ms)
+  // The knobs of EmbeddedLogOptions and KafkaLogOptions users need; their
+  // defaults (and what they mean) are those structs'.
+  bool sync_writes = false;                 // --sync-writes (embedded)
+  size_t producer_batch_records = 1;        // --producer-batch (embedded)
+  double kafka_transaction_timeout_s = 60;  // --kafka-transaction-timeout
+  double kafka_flush_timeout_s = 60;        // --kafka-flush-timeout
   void AddTo(CLI::App* cmd);
   // Opens the embedded log in data_dir, or Kafka when bootstrap_servers is set.
   Result<std::unique_ptr<log::Log>> Open() const;

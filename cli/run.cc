@@ -97,6 +97,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     std::string application_id;
     int http_port = 7070;
     std::string http_bind = "127.0.0.1";
+    // 0 / -1: the topology's config, else the engine's default (RunOptions).
+    int64_t commit_interval_ms = 0;
+    size_t buffered_records = 0;
+    int64_t max_task_idle_ms = -1;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("file", args->file, "Topology file (.jsonnet)")->required();
@@ -119,6 +123,18 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   "(what topo produce/consume use while this run holds the data dir); 0 picks a free "
                   "port, -1 serves none")
       ->capture_default_str();
+  cmd->add_option("--commit-interval", args->commit_interval_ms,
+                  "Milliseconds between commits (default: config.commit_interval_ms, else 100 exactly-once, "
+                  "30000 at-least-once)")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400000}));
+  cmd->add_option("--buffered-records", args->buffered_records,
+                  "Records buffered per input partition before it is paused (default: "
+                  "config.buffered_records_per_partition, else 1000)")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 24));
+  cmd->add_option("--max-task-idle", args->max_task_idle_ms,
+                  "Milliseconds a task reading several partitions waits for an empty one before processing "
+                  "the others out of order (default: config.max_task_idle_ms, else 1000)")
+      ->check(CLI::Range(int64_t{0}, int64_t{86400000}));
   cmd->add_option("--http-bind", args->http_bind,
                   "Address the HTTP port listens on (loopback only by default)")
       ->capture_default_str();
@@ -156,6 +172,9 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     runtime::RunOptions ro;
     ro.threads = args->threads;
     ro.application_id = args->application_id;
+    ro.commit_interval_ms = args->commit_interval_ms;
+    ro.max_buffered_records = args->buffered_records;
+    ro.max_task_idle_ms = args->max_task_idle_ms;
     ro.on_event = [out_mu, inline_status](const std::string& line) {
       std::lock_guard<std::mutex> lock(*out_mu);
       std::printf("%s%s\n", *inline_status ? "\r\033[K" : "", line.c_str());

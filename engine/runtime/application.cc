@@ -30,14 +30,19 @@ Result<std::unique_ptr<Application>> Application::Create(std::shared_ptr<const C
   if (options.application_id.empty())
     options.application_id = cfg.application_id().empty() ? topology->name() : cfg.application_id();
   if (options.threads < 1) return Status::Invalid("--threads must be at least 1");
-  if (options.max_buffered_records < 1) return Status::Invalid("max_buffered_records must be at least 1");
+  // Flags first, then the topology's config, then the defaults.
+  if (options.max_buffered_records == 0)
+    options.max_buffered_records = cfg.buffered_records_per_partition() > 0
+                                       ? static_cast<size_t>(cfg.buffered_records_per_partition())
+                                       : 1000;
+  if (options.max_task_idle_ms < 0)
+    options.max_task_idle_ms = cfg.has_max_task_idle_ms() ? cfg.max_task_idle_ms() : 1000;
   if (options.instance_id.empty()) {
     std::random_device rd;
     char id[16];
     std::snprintf(id, sizeof id, "%08x", rd());
     options.instance_id = id;
   }
-  if (options.max_task_idle_ms < 0) return Status::Invalid("max_task_idle_ms must not be negative");
   std::unique_ptr<Application> app(new Application(std::move(topology), log, std::move(options)));
   if (app->options_.clock != nullptr) app->clock_ = app->options_.clock;
   app->exactly_once_ = cfg.guarantee() != "at_least_once";

@@ -54,12 +54,13 @@ struct RunOptions {
   // Records one Poll may return. Default: 2000
   size_t max_poll_records = 2000;
   // Records buffered per input partition before it is paused (Kafka Streams'
-  // buffered.records.per.partition). Default: 1000
-  size_t max_buffered_records = 1000;
+  // buffered.records.per.partition). 0: the topology's
+  // config.buffered_records_per_partition, else 1000. Default: 0
+  size_t max_buffered_records = 0;
   // How long a task waits for an input partition with nothing buffered before
   // it processes the others out of order (Kafka Streams' max.task.idle.ms).
-  // Default: 1000
-  int64_t max_task_idle_ms = 1000;
+  // -1: the topology's config.max_task_idle_ms, else 1000. Default: -1
+  int64_t max_task_idle_ms = -1;
   // Retention/compaction runs (embedded log), the first at Start. 0: never.
   // Default: 30000
   int64_t maintenance_interval_ms = 30000;

@@ -155,6 +155,10 @@ Result<std::shared_ptr<const CompiledTopology>> CompiledTopology::Compile(plan::
   if (!cfg.guarantee().empty() && cfg.guarantee() != "exactly_once" && cfg.guarantee() != "at_least_once")
     topo_error("config.guarantee must be 'exactly_once' or 'at_least_once', got '" + cfg.guarantee() + "'");
   if (cfg.commit_interval_ms() < 0) topo_error("config.commit_interval_ms must not be negative");
+  if (cfg.buffered_records_per_partition() < 0)
+    topo_error("config.buffered_records_per_partition must not be negative");
+  if (cfg.has_max_task_idle_ms() && cfg.max_task_idle_ms() < 0)
+    topo_error("config.max_task_idle_ms must not be negative");
 
   std::map<std::string, Type> topic_value_types;
   for (const auto& [name, topic] : t.topics()) {

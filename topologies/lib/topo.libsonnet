@@ -44,7 +44,8 @@ local codec(what, c) =
     prune({
       name: name,
       config: if std.objectHas(spec, 'config') then
-        assert checkKeys('config', spec.config, ['guarantee', 'commit_interval_ms', 'application_id']);
+        assert checkKeys('config', spec.config, ['guarantee', 'commit_interval_ms', 'application_id',
+                                                 'buffered_records_per_partition', 'max_task_idle_ms']);
         assert !std.objectHas(spec.config, 'guarantee') || std.member(['exactly_once', 'at_least_once'], spec.config.guarantee) :
                "config.guarantee must be 'exactly_once' or 'at_least_once'";
         spec.config
