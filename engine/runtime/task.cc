@@ -127,8 +127,10 @@ Status NodeRunner::HandleError(const Status& error) {
 
 Result<std::unique_ptr<Task>> Task::Create(const CompiledTopology& topology, int subtopology,
                                            Partition partition, RecordCollector* collector,
-                                           const Clock* clock) {
-  std::unique_ptr<Task> task(new Task(TaskContext(topology, subtopology, partition, collector, clock)));
+                                           const Clock* clock,
+                                           const std::map<std::string, int64_t>* record_limits) {
+  std::unique_ptr<Task> task(
+      new Task(TaskContext(topology, subtopology, partition, collector, clock, record_limits)));
   std::map<std::string, NodeRunner*> by_id;
   for (const auto& cn : topology.nodes()) {
     if (cn.subtopology != subtopology) continue;

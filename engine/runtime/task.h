@@ -58,12 +58,14 @@ struct NodeMetrics {
 class TaskContext {
  public:
   TaskContext(const CompiledTopology& topology, int subtopology, Partition partition,
-              RecordCollector* collector, const Clock* clock)
+              RecordCollector* collector, const Clock* clock,
+              const std::map<std::string, int64_t>* record_limits = nullptr)
       : topology_(topology),
         subtopology_(subtopology),
         partition_(partition),
         collector_(collector),
-        clock_(clock) {}
+        clock_(clock),
+        record_limits_(record_limits) {}
 
   const CompiledTopology& topology() const { return topology_; }
   int subtopology() const { return subtopology_; }
@@ -79,7 +81,6 @@ class TaskContext {
     auto it = record_limits_->find(topic);
     return it == record_limits_->end() ? declared : std::min(declared, it->second);
   }
-  void set_record_limits(const std::map<std::string, int64_t>* limits) { record_limits_ = limits; }
   // The raw input record being processed now (for dead letters), or nullptr.
   const RawRecord* current_input() const { return current_input_; }
   void set_current_input(const RawRecord* r) { current_input_ = r; }
@@ -134,9 +135,12 @@ class NodeRunner {
 
 class Task {
  public:
+  // `record_limits`: TaskContext::RecordLimit's (nullptr: the declared ones);
+  // must outlive the task.
   static Result<std::unique_ptr<Task>> Create(const CompiledTopology& topology, int subtopology,
                                               Partition partition, RecordCollector* collector,
-                                              const Clock* clock);
+                                              const Clock* clock,
+                                              const std::map<std::string, int64_t>* record_limits = nullptr);
 
   // Decodes one input record of a source topic with the topic's first source
   // node (by node id: its `timestamp=` is the record's event time).

@@ -43,8 +43,8 @@ Result<int> TaskManager::Assign(const std::vector<log::TopicPartition>& added) {
       const Key key{sub, tp.partition.value()};
       auto it = tasks_.find(key);
       if (it == tasks_.end()) {
-        ASSIGN_OR_RETURN(auto task, Task::Create(*topology_, sub, tp.partition, out_, clock_));
-        task->context().set_record_limits(record_limits_);
+        ASSIGN_OR_RETURN(auto task,
+                         Task::Create(*topology_, sub, tp.partition, out_, clock_, record_limits_));
         it = tasks_.emplace(key, Entry{std::move(task), {}, -1, false}).first;
         fresh.push_back(&it->second);
       }

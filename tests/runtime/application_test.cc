@@ -319,6 +319,32 @@ topo.topology('retained', {
   EXPECT_TRUE(app_->Wait().ok());
 }
 
+// A topic whose log accepts smaller records than the topology declares (its
+// config changed behind the application's back, or on Kafka a broker-side
+// config): sinks check records against the log's limit, learned at start, so
+// the node's policy decides (here: dead-letter) — the log's refusal after the
+// record left its task would stop the run instead.
+TEST_F(ApplicationTest, ARecordTooLargeForTheLogsOwnLimitMeetsTheSinksPolicy) {
+  Start(R"(
+local topo = import 'topo.libsonnet';
+topo.topology('limits', {
+  topics: { 'in': topo.topic(), out: topo.topic(), dead: topo.topic() },
+  nodes: { src: topo.source('in'), out: topo.sink('src', 'out', onError=topo.dlq('dead')) },
+}))",
+        RunOptions{});
+  log::TopicConfig smaller{"out", 1, false, -1, {{"max.message.bytes", "1000"}}};
+  ASSERT_TRUE(log_->EnsureTopics({smaller}, nullptr).ok());
+  Run();
+  Produce("in", 0, "\"" + std::string(2000, 'x') + "\"", 1);
+  Produce("in", 0, "\"small\"", 2);
+  ASSERT_TRUE(Await([&] { return End("out") == 1 && End("dead") == 1; })) << app_->Wait().ToString();
+  AppSnapshot snap = app_->Snapshot();
+  EXPECT_EQ(snap.dead_lettered, 1u);
+  EXPECT_EQ(snap.rejoins, 0u);
+  app_->RequestStop();
+  EXPECT_TRUE(app_->Wait().ok());
+}
+
 // A log whose consumers fail one Poll with a transient I/O error when asked
 // (a broker hiccup), and count their polls.
 class FaultyLog final : public log::Log {
