@@ -354,9 +354,18 @@ class KafkaConsumer final : public Consumer, public ClientBase {
         rd_kafka_resp_err_t e = rd_kafka_assign(rk_, parts);
         if (e != RD_KAFKA_RESP_ERR_NO_ERROR) failure = rd_kafka_err2str(e);
       }
-      std::vector<TopicPartition> pauses(pending_pauses_.begin(), pending_pauses_.end());
+      // librdkafka keeps an application's pause on a partition across its
+      // revocation (2.0.2 resets only its own): one paused for back-pressure
+      // when the group took it away would come back paused, and the new
+      // owner's tasks would never read it. So every added partition starts
+      // resumed, but for those the listener paused in OnAssigned. (Resuming
+      // one that is not paused restarts its fetch at its start offset; nothing
+      // was delivered yet, so nothing is read twice.)
+      std::vector<TopicPartition> resumes, pauses;
+      for (const TopicPartition& tp : tps) (pending_pauses_.count(tp) ? pauses : resumes).push_back(tp);
       pending_pauses_.clear();
-      Status s = PauseResume(pauses, true);
+      Status s = PauseResume(resumes, false);
+      if (s.ok()) s = PauseResume(pauses, true);
       if (!s.ok() && failure.empty()) failure = s.message();
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
       // Lost partitions (session timeout) come here too; the owner's commit then

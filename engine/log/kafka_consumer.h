@@ -10,7 +10,8 @@
 //   the rebalance callback adds the same partitions of the set's other topics
 //   to every assignment and revocation.
 // - OnAssigned runs before the assignment takes effect: a Seek or Pause there
-//   becomes part of it.
+//   becomes part of it. Every other added partition starts resumed, whatever
+//   was paused on it before it was last revoked.
 //
 // Thread-safety: one thread uses a consumer (log.h).
 

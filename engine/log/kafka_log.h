@@ -30,7 +30,8 @@
 //   RebalanceListener inside Poll (and inside Close, which revokes everything).
 //   Seek and Pause called from OnAssigned on a partition being assigned take
 //   effect with the assignment itself (a seek issued after the assignment could
-//   lose a race with the fetch of the committed offset). Lost partitions
+//   lose a race with the fetch of the committed offset); every other partition a
+//   rebalance adds starts resumed, even one paused before it was revoked. Lost partitions
 //   (session timeout) are reported through OnRevoked too; the group coordinator
 //   then refuses their commit (a retryable error). Transient broker errors are retried inside
 //   librdkafka; Poll returns only those no retry fixes (fatal, not authorized,

@@ -470,6 +470,59 @@ TEST_F(KafkaLogTest, TwoConsumersSplitPartitionsAndOneTakesOver) {
   ASSERT_TRUE(poll_until([&] { return ta.assigned.size() == 4; })) << ta.assigned.size();
 }
 
+// Issue 9, defect 3: librdkafka keeps an application's pause on a partition
+// across its revocation, so a partition paused (back-pressure) when the group
+// took it away came back paused and was never read again. A partition the
+// group gives back starts resumed; one that stayed assigned stays paused.
+TEST_F(KafkaLogTest, PartitionPausedWhenRevokedComesBackResumed) {
+  ASSERT_TRUE(mock_.CreateTopic("pz", 2));
+  auto log = Open();
+  ASSERT_NE(log, nullptr);
+  auto a = log->NewConsumer("g-pz", "a");
+  auto b = log->NewConsumer("g-pz", "b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  Tracker ta, tb;
+  std::vector<RawRecord> sink;
+  ASSERT_TRUE((*a)->Subscribe({"pz"}, &ta).ok());
+  ASSERT_TRUE(PollGroupUntil({a->get()}, &sink, [&] { return ta.assigned.size() == 2; }));
+  const std::vector<TopicPartition> both(ta.assigned.begin(), ta.assigned.end());
+  ASSERT_TRUE((*a)->Pause(both).ok());
+  auto producer = log->NewProducer("");
+  ASSERT_TRUE(producer.ok());
+  for (int p = 0; p < 2; ++p) {
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE((*producer)->Send(Rec("pz", p, "k", std::to_string(i))).ok());
+  }
+  ASSERT_TRUE((*producer)->Flush().ok());
+
+  // b joins and takes one partition away from a; then leaves and gives it back.
+  ASSERT_TRUE((*b)->Subscribe({"pz"}, &tb).ok());
+  ASSERT_TRUE(PollGroupUntil({a->get(), b->get()}, &sink,
+                             [&] { return ta.assigned.size() == 1 && tb.assigned.size() == 1; }))
+      << ta.assigned.size() << " + " << tb.assigned.size();
+  const TopicPartition moved = *tb.assigned.begin();
+  const TopicPartition kept = *ta.assigned.begin();
+  ASSERT_TRUE((*b)->Close().ok());
+  sink.clear();
+  ASSERT_TRUE(PollGroupUntil({a->get()}, &sink, [&] { return ta.assigned.size() == 2; }));
+
+  // b committed nothing: a reads the returned partition from its beginning.
+  std::vector<RawRecord> got = std::move(sink);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (got.size() < 5 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE((*a)->Poll(200, 100, &got).ok());
+  }
+  ASSERT_EQ(got.size(), 5u) << moved.ToString() << " came back paused";
+  for (const RawRecord& r : got) EXPECT_EQ(TopicPartition({r.topic, r.partition}), moved);
+  EXPECT_EQ(got[0].offset.value(), 0);
+  // The partition a kept is still paused until a resumes it.
+  ASSERT_TRUE((*a)->Poll(500, 100, &got).ok());
+  EXPECT_EQ(got.size(), 5u);
+  ASSERT_TRUE((*a)->Resume({kept}).ok());
+  std::vector<RawRecord> rest = PollUntil(**a, 5);
+  ASSERT_EQ(rest.size(), 5u);
+  for (const RawRecord& r : rest) EXPECT_EQ(TopicPartition({r.topic, r.partition}), kept);
+}
+
 // A member that joins a group with nothing left to share still hears that its
 // rebalance finished (an empty OnAssigned): the runtime counts it as joined.
 TEST_F(KafkaLogTest, MemberWithNothingToOwnGetsAnEmptyAssignment) {
