@@ -72,7 +72,8 @@ bool EmbeddedConsumer::HasDataLocked() const {
 
 // Revokes what moved away (callback first, then release), then takes what the
 // coordinator assigned and nobody holds any more. Callbacks run without locks,
-// so a listener may commit through a producer.
+// so a listener may commit through a producer. Never OnLost: a partition moves
+// only after its owner revoked it (embedded_group_coordinator.h).
 Status EmbeddedConsumer::Rebalance() {
   if (!subscribed_) return Status::Ok();
   std::vector<TopicPartition> revoked;

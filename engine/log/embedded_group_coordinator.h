@@ -13,8 +13,9 @@
 //   only after its previous owner released it (revoke first, then assign), so
 //   the previous owner always gets to commit what it processed.
 // - Every partition a member loses, it loses through revocation: there are no
-//   sessions, generations or timeouts here. A member that stops polling
-//   keeps its partitions until it polls, closes or is destroyed.
+//   sessions, generations or timeouts here, so no partition is ever lost
+//   (RebalanceListener::OnLost is never called by this backend). A member that
+//   stops polling keeps its partitions until it polls, closes or is destroyed.
 //
 // Thread-safety: none of its own. The log calls every method with its state
 // mutex held (EmbeddedLogImpl::state_mu()), which also guards each Member.

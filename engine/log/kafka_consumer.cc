@@ -368,10 +368,18 @@ class KafkaConsumer final : public Consumer, public ClientBase {
       if (s.ok()) s = PauseResume(pauses, true);
       if (!s.ok() && failure.empty()) failure = s.message();
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-      // Lost partitions (session timeout) come here too; the owner's commit then
-      // fails, which is what it must learn.
+      // Lost partitions come here too: the group moved on without this member
+      // (its session expired, a heartbeat found its generation or member id
+      // stale, a static member was fenced). Their new owner may already be
+      // processing them, so the listener must drop them, not commit them.
       DropPolled(tps);
-      if (listener_ != nullptr) listener_->OnRevoked(tps);
+      if (listener_ != nullptr) {
+        if (rd_kafka_assignment_lost(rk_)) {
+          listener_->OnLost(tps);
+        } else {
+          listener_->OnRevoked(tps);
+        }
+      }
       if (cooperative) {
         ErrorPtr error(rd_kafka_incremental_unassign(rk_, parts));
         if (error) failure = rd_kafka_error_string(error.get());

@@ -12,6 +12,8 @@
 // - OnAssigned runs before the assignment takes effect: a Seek or Pause there
 //   becomes part of it. Every other added partition starts resumed, whatever
 //   was paused on it before it was last revoked.
+// - Partitions the group took without a revocation (rd_kafka_assignment_lost:
+//   session timeout, stale generation or member id, fenced) reach OnLost.
 //
 // Thread-safety: one thread uses a consumer (log.h).
 

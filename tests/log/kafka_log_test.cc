@@ -30,6 +30,7 @@ using ::testing::HasSubstr;
 
 // Kafka protocol request keys (rdkafka_protocol.h is not installed).
 constexpr int16_t kProduceApi = 0;
+constexpr int16_t kHeartbeatApi = 12;
 constexpr int16_t kEndTxnApi = 26;
 constexpr int16_t kTxnOffsetCommitApi = 28;
 
@@ -521,6 +522,46 @@ TEST_F(KafkaLogTest, PartitionPausedWhenRevokedComesBackResumed) {
   std::vector<RawRecord> rest = PollUntil(**a, 5);
   ASSERT_EQ(rest.size(), 5u);
   for (const RawRecord& r : rest) EXPECT_EQ(TopicPartition({r.topic, r.partition}), kept);
+}
+
+// Issue 9, defect 4: partitions the group took without a revocation (here a
+// heartbeat answered ILLEGAL_GENERATION, as after a session timeout) reach
+// OnLost, not OnRevoked, so the owner drops them instead of committing; the
+// member then rejoins and is assigned again.
+TEST_F(KafkaLogTest, LostPartitionsReachOnLostNotOnRevoked) {
+  ASSERT_TRUE(mock_.CreateTopic("lost", 2));
+  auto log = Open();
+  ASSERT_NE(log, nullptr);
+  auto consumer = log->NewConsumer("g-lost", "c1");
+  ASSERT_TRUE(consumer.ok());
+  struct LostTracker : Tracker {
+    void OnRevoked(const std::vector<TopicPartition>& removed) override {
+      Tracker::OnRevoked(removed);
+      ++revoke_calls;
+    }
+    void OnLost(const std::vector<TopicPartition>& lost) override {
+      for (const TopicPartition& tp : lost) assigned.erase(tp);
+      this->lost.insert(this->lost.end(), lost.begin(), lost.end());
+      ++lost_calls;
+    }
+    std::vector<TopicPartition> lost;
+    int lost_calls = 0;
+    int revoke_calls = 0;
+  } listener;
+  ASSERT_TRUE((*consumer)->Subscribe({"lost"}, &listener).ok());
+  std::vector<RawRecord> sink;
+  ASSERT_TRUE(PollGroupUntil({consumer->get()}, &sink, [&] { return listener.assigned.size() == 2; }));
+  rd_kafka_mock_push_request_errors(mock_.get(), kHeartbeatApi, 1, RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION);
+  ASSERT_TRUE(PollGroupUntil({consumer->get()}, &sink, [&] { return listener.lost_calls > 0; }));
+  EXPECT_EQ(listener.lost_calls, 1);
+  EXPECT_EQ(listener.revoke_calls, 0);
+  std::sort(listener.lost.begin(), listener.lost.end());
+  EXPECT_EQ(listener.lost, (std::vector<TopicPartition>{{"lost", Partition(0)}, {"lost", Partition(1)}}));
+  ASSERT_TRUE(PollGroupUntil({consumer->get()}, &sink, [&] { return listener.assigned.size() == 2; }));
+  EXPECT_EQ(listener.revoke_calls, 0);
+  ASSERT_TRUE((*consumer)->Close().ok());
+  EXPECT_EQ(listener.revoke_calls, 1);  // Close revokes: nothing was lost there
+  EXPECT_EQ(listener.lost_calls, 1);
 }
 
 // A member that joins a group with nothing left to share still hears that its
