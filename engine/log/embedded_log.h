@@ -46,7 +46,9 @@
 // subscribed to its topic). When a member joins, changes its subscription or
 // closes, the moved partitions are first revoked from their owner (OnRevoked,
 // inside the owner's next Poll, on its thread) and only then assigned to the new
-// owner (OnAssigned, inside its Poll). A newly assigned partition starts at the
+// owner (OnAssigned, inside its Poll). With no sessions, generations or
+// timeouts, a partition never moves without its owner's OnRevoked, so OnLost is
+// never called here. A newly assigned partition starts at the
 // group's committed offset, else at the beginning. Close revokes (OnRevoked) what
 // the consumer owns; destroying an unclosed consumer leaves the group silently.
 // A consumer that is a group member may commit offsets only for partitions it

@@ -30,9 +30,11 @@
 //   RebalanceListener inside Poll (and inside Close, which revokes everything).
 //   Seek and Pause called from OnAssigned on a partition being assigned take
 //   effect with the assignment itself (a seek issued after the assignment could
-//   lose a race with the fetch of the committed offset). Lost partitions
-//   (session timeout) are reported through OnRevoked too; the group coordinator
-//   then refuses their commit (a retryable error). Transient broker errors are retried inside
+//   lose a race with the fetch of the committed offset); every other partition a
+//   rebalance adds starts resumed, even one paused before it was revoked. Lost partitions
+//   (session timeout, stale generation or member id, fenced static member:
+//   rd_kafka_assignment_lost) go to OnLost, not OnRevoked; the group coordinator
+//   would refuse their commit. Transient broker errors are retried inside
 //   librdkafka; Poll returns only those no retry fixes (fatal, not authorized,
 //   a subscribed topic missing). Poll before Subscribe is FailedPrecondition,
 //   as on the embedded backend. Destroying an unclosed consumer leaves the group

@@ -65,7 +65,10 @@ class RebalanceListener {
   virtual void OnAssigned(const std::vector<TopicPartition>& added) = 0;
   // Before partitions move away: the owner must commit what it processed.
   virtual void OnRevoked(const std::vector<TopicPartition>& removed) = 0;
-  // TEMPORARY until the log's lost-partition callback lands.
+  // Partitions this member lost without a chance to commit (its session expired,
+  // it was fenced, the group moved on without it). The owner must drop what it
+  // processed of them without committing: another member owns them now.
+  // Default: treated as revoked (for listeners that keep no uncommitted state).
   virtual void OnLost(const std::vector<TopicPartition>& lost) { OnRevoked(lost); }
 };
 

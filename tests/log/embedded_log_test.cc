@@ -406,6 +406,38 @@ TEST(EmbeddedLog, PauseResumeSeek) {
   EXPECT_FALSE(c->Seek(TP("other", 0), Offset(0)).ok());
 }
 
+// Issue 9, defect 3 (found on Kafka): a partition paused when the group took
+// it away must come back resumed; one that stayed assigned stays paused.
+TEST(EmbeddedLog, PartitionPausedWhenRevokedComesBackResumed) {
+  TempDir dir;
+  auto log = OpenOk(dir.path());
+  Ensure(*log, {Topic("t", 2)});
+  RecordingListener l1;
+  auto c1 = Subscribed(*log, "g", {"t"}, &l1);
+  EXPECT_TRUE(PollNow(*c1, 0).empty());
+  ASSERT_EQ(l1.events, (std::vector<std::string>{"assigned t[0],t[1]"}));
+  ASSERT_TRUE(c1->Pause({TP("t", 0), TP("t", 1)}).ok());
+  auto p = std::move(log->NewProducer("")).value();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(p->Send(Rec("t", 0, "k", "a" + std::to_string(i))).ok());
+    ASSERT_TRUE(p->Send(Rec("t", 1, "k", "b" + std::to_string(i))).ok());
+  }
+  // A second member takes t[1] away, then leaves and gives it back.
+  auto c2 = Subscribed(*log, "g", {"t"});
+  EXPECT_TRUE(PollNow(*c1).empty());
+  EXPECT_EQ(l1.events.back(), "revoked t[1]");
+  EXPECT_EQ(PollNow(*c2).size(), 3u);
+  ASSERT_TRUE(c2->Close().ok());
+  auto rs = PollNow(*c1);
+  EXPECT_EQ(l1.events.back(), "assigned t[1]");
+  ASSERT_EQ(rs.size(), 3u) << "t[1] came back paused";
+  for (const auto& r : rs) EXPECT_EQ(r.partition.value(), 1);
+  EXPECT_EQ(rs[0].value, "b0");       // nothing committed: from the beginning
+  EXPECT_TRUE(PollNow(*c1).empty());  // t[0] is still paused
+  ASSERT_TRUE(c1->Resume({TP("t", 0)}).ok());
+  EXPECT_EQ(PollNow(*c1).size(), 3u);
+}
+
 TEST(EmbeddedLog, PollRoundRobinsAcrossPartitions) {
   TempDir dir;
   auto log = OpenOk(dir.path());

@@ -30,6 +30,7 @@ using ::testing::HasSubstr;
 
 // Kafka protocol request keys (rdkafka_protocol.h is not installed).
 constexpr int16_t kProduceApi = 0;
+constexpr int16_t kHeartbeatApi = 12;
 constexpr int16_t kEndTxnApi = 26;
 constexpr int16_t kTxnOffsetCommitApi = 28;
 
@@ -468,6 +469,99 @@ TEST_F(KafkaLogTest, TwoConsumersSplitPartitionsAndOneTakesOver) {
   EXPECT_TRUE(tb.assigned.empty());
   b_subscribed = false;
   ASSERT_TRUE(poll_until([&] { return ta.assigned.size() == 4; })) << ta.assigned.size();
+}
+
+// Issue 9, defect 3: librdkafka keeps an application's pause on a partition
+// across its revocation, so a partition paused (back-pressure) when the group
+// took it away came back paused and was never read again. A partition the
+// group gives back starts resumed; one that stayed assigned stays paused.
+TEST_F(KafkaLogTest, PartitionPausedWhenRevokedComesBackResumed) {
+  ASSERT_TRUE(mock_.CreateTopic("pz", 2));
+  auto log = Open();
+  ASSERT_NE(log, nullptr);
+  auto a = log->NewConsumer("g-pz", "a");
+  auto b = log->NewConsumer("g-pz", "b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  Tracker ta, tb;
+  std::vector<RawRecord> sink;
+  ASSERT_TRUE((*a)->Subscribe({"pz"}, &ta).ok());
+  ASSERT_TRUE(PollGroupUntil({a->get()}, &sink, [&] { return ta.assigned.size() == 2; }));
+  const std::vector<TopicPartition> both(ta.assigned.begin(), ta.assigned.end());
+  ASSERT_TRUE((*a)->Pause(both).ok());
+  auto producer = log->NewProducer("");
+  ASSERT_TRUE(producer.ok());
+  for (int p = 0; p < 2; ++p) {
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE((*producer)->Send(Rec("pz", p, "k", std::to_string(i))).ok());
+  }
+  ASSERT_TRUE((*producer)->Flush().ok());
+
+  // b joins and takes one partition away from a; then leaves and gives it back.
+  ASSERT_TRUE((*b)->Subscribe({"pz"}, &tb).ok());
+  ASSERT_TRUE(PollGroupUntil({a->get(), b->get()}, &sink,
+                             [&] { return ta.assigned.size() == 1 && tb.assigned.size() == 1; }))
+      << ta.assigned.size() << " + " << tb.assigned.size();
+  const TopicPartition moved = *tb.assigned.begin();
+  const TopicPartition kept = *ta.assigned.begin();
+  ASSERT_TRUE((*b)->Close().ok());
+  sink.clear();
+  ASSERT_TRUE(PollGroupUntil({a->get()}, &sink, [&] { return ta.assigned.size() == 2; }));
+
+  // b committed nothing: a reads the returned partition from its beginning.
+  std::vector<RawRecord> got = std::move(sink);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (got.size() < 5 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE((*a)->Poll(200, 100, &got).ok());
+  }
+  ASSERT_EQ(got.size(), 5u) << moved.ToString() << " came back paused";
+  for (const RawRecord& r : got) EXPECT_EQ(TopicPartition({r.topic, r.partition}), moved);
+  EXPECT_EQ(got[0].offset.value(), 0);
+  // The partition a kept is still paused until a resumes it.
+  ASSERT_TRUE((*a)->Poll(500, 100, &got).ok());
+  EXPECT_EQ(got.size(), 5u);
+  ASSERT_TRUE((*a)->Resume({kept}).ok());
+  std::vector<RawRecord> rest = PollUntil(**a, 5);
+  ASSERT_EQ(rest.size(), 5u);
+  for (const RawRecord& r : rest) EXPECT_EQ(TopicPartition({r.topic, r.partition}), kept);
+}
+
+// Issue 9, defect 4: partitions the group took without a revocation (here a
+// heartbeat answered ILLEGAL_GENERATION, as after a session timeout) reach
+// OnLost, not OnRevoked, so the owner drops them instead of committing; the
+// member then rejoins and is assigned again.
+TEST_F(KafkaLogTest, LostPartitionsReachOnLostNotOnRevoked) {
+  ASSERT_TRUE(mock_.CreateTopic("lost", 2));
+  auto log = Open();
+  ASSERT_NE(log, nullptr);
+  auto consumer = log->NewConsumer("g-lost", "c1");
+  ASSERT_TRUE(consumer.ok());
+  struct LostTracker : Tracker {
+    void OnRevoked(const std::vector<TopicPartition>& removed) override {
+      Tracker::OnRevoked(removed);
+      ++revoke_calls;
+    }
+    void OnLost(const std::vector<TopicPartition>& lost) override {
+      for (const TopicPartition& tp : lost) assigned.erase(tp);
+      this->lost.insert(this->lost.end(), lost.begin(), lost.end());
+      ++lost_calls;
+    }
+    std::vector<TopicPartition> lost;
+    int lost_calls = 0;
+    int revoke_calls = 0;
+  } listener;
+  ASSERT_TRUE((*consumer)->Subscribe({"lost"}, &listener).ok());
+  std::vector<RawRecord> sink;
+  ASSERT_TRUE(PollGroupUntil({consumer->get()}, &sink, [&] { return listener.assigned.size() == 2; }));
+  rd_kafka_mock_push_request_errors(mock_.get(), kHeartbeatApi, 1, RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION);
+  ASSERT_TRUE(PollGroupUntil({consumer->get()}, &sink, [&] { return listener.lost_calls > 0; }));
+  EXPECT_EQ(listener.lost_calls, 1);
+  EXPECT_EQ(listener.revoke_calls, 0);
+  std::sort(listener.lost.begin(), listener.lost.end());
+  EXPECT_EQ(listener.lost, (std::vector<TopicPartition>{{"lost", Partition(0)}, {"lost", Partition(1)}}));
+  ASSERT_TRUE(PollGroupUntil({consumer->get()}, &sink, [&] { return listener.assigned.size() == 2; }));
+  EXPECT_EQ(listener.revoke_calls, 0);
+  ASSERT_TRUE((*consumer)->Close().ok());
+  EXPECT_EQ(listener.revoke_calls, 1);  // Close revokes: nothing was lost there
+  EXPECT_EQ(listener.lost_calls, 1);
 }
 
 // A member that joins a group with nothing left to share still hears that its
