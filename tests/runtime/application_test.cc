@@ -97,6 +97,13 @@ class ApplicationTest : public ::testing::Test {
     return out;
   }
 
+  // Why an Await failed: the run's error when it stopped, else its events
+  // (Wait would block on a run that is still going).
+  std::string Why() {
+    if (!app_->Snapshot().running) return app_->Wait().ToString() + "\n" + Events();
+    return "still running after a minute; events:\n" + Events();
+  }
+
   std::string Events() {
     std::lock_guard<std::mutex> lock(events_mu_);
     std::string all;
@@ -280,8 +287,7 @@ TEST_F(ApplicationTest, FencedThreadClosesItsTasksRejoinsAndLosesNothing) {
   ASSERT_TRUE(usurper.ok());
   for (int i = 200; i < 400; ++i) Produce("in", i % 2, std::to_string(i), i);
   ASSERT_TRUE(Await([&] { return End("out", 0) + End("out", 1) == 400 && app_->Snapshot().rejoins > 0; }))
-      << app_->Wait().ToString() << "\n"
-      << Events();
+      << Why();
   app_->RequestStop();
   ASSERT_TRUE(app_->Wait().ok());
   // Exactly once: every input once, nothing from the fenced transaction.
@@ -337,7 +343,7 @@ topo.topology('limits', {
   Run();
   Produce("in", 0, "\"" + std::string(2000, 'x') + "\"", 1);
   Produce("in", 0, "\"small\"", 2);
-  ASSERT_TRUE(Await([&] { return End("out") == 1 && End("dead") == 1; })) << app_->Wait().ToString();
+  ASSERT_TRUE(Await([&] { return End("out") == 1 && End("dead") == 1; })) << Why();
   AppSnapshot snap = app_->Snapshot();
   EXPECT_EQ(snap.dead_lettered, 1u);
   EXPECT_EQ(snap.rejoins, 0u);
@@ -346,11 +352,13 @@ topo.topology('limits', {
 }
 
 // A log whose consumers fail one Poll with a transient I/O error when asked
-// (a broker hiccup), and count their polls.
+// (a broker hiccup), or lose their partitions in one (the membership expired),
+// and count their polls.
 class FaultyLog final : public log::Log {
  public:
   explicit FaultyLog(log::Log* inner) : inner_(inner) {}
   std::atomic<bool> fail_next_poll{false};
+  std::atomic<bool> lose_next_poll{false};
   std::atomic<uint64_t> polls{0};
 
   std::string Describe() const override { return inner_->Describe(); }
@@ -369,15 +377,26 @@ class FaultyLog final : public log::Log {
   }
 
  private:
-  class Consumer final : public log::Consumer {
+  class Consumer final : public log::Consumer, public log::RebalanceListener {
    public:
     Consumer(FaultyLog* log, std::unique_ptr<log::Consumer> inner) : log_(log), inner_(std::move(inner)) {}
     Status SubscribeCopartitioned(const std::vector<std::vector<std::string>>& t,
                                   log::RebalanceListener* l) override {
-      return inner_->SubscribeCopartitioned(t, l);
+      listener_ = l;
+      return inner_->SubscribeCopartitioned(t, this);
+    }
+    void OnAssigned(const std::vector<TopicPartition>& added) override {
+      assigned_.insert(added.begin(), added.end());
+      listener_->OnAssigned(added);
+    }
+    void OnRevoked(const std::vector<TopicPartition>& removed) override {
+      for (const auto& tp : removed) assigned_.erase(tp);
+      listener_->OnRevoked(removed);
     }
     Status Poll(int timeout_ms, size_t max, std::vector<RawRecord>* out) override {
       if (log_->fail_next_poll.exchange(false)) return Status::IoError("injected broker hiccup");
+      if (log_->lose_next_poll.exchange(false))
+        listener_->OnLost(std::vector<TopicPartition>(assigned_.begin(), assigned_.end()));
       Status s = inner_->Poll(timeout_ms, max, out);
       ++log_->polls;
       return s;
@@ -395,6 +414,8 @@ class FaultyLog final : public log::Log {
    private:
     FaultyLog* log_;
     std::unique_ptr<log::Consumer> inner_;
+    log::RebalanceListener* listener_ = nullptr;
+    std::set<TopicPartition> assigned_;
   };
   log::Log* inner_;
 };
@@ -435,8 +456,7 @@ topo.topology('idle', {
       AppSnapshot s = app_->Snapshot();
       return s.rejoins == incident && s.threads_joined == 1;
     })) << "incident "
-        << incident << ": " << app_->Wait().ToString() << "\n"
-        << Events();
+        << incident << ": " << Why();
     // A commit interval passes with nothing to commit; a poll that returns
     // after it is followed by the thread's commit check.
     clock.Advance(100);
@@ -444,10 +464,50 @@ topo.topology('idle', {
     ASSERT_TRUE(Await([&] { return faulty.polls.load() > polls; }));
   }
   Produce("in", 0, "\"still running\"", 1);
-  ASSERT_TRUE(Await([&] { return app_->Snapshot().records_in == 1; })) << app_->Wait().ToString();
+  ASSERT_TRUE(Await([&] { return app_->Snapshot().records_in == 1; })) << Why();
   app_->RequestStop();
   EXPECT_TRUE(app_->Wait().ok());
   EXPECT_EQ(End("out"), 1);
+}
+
+// Issue 9, defect 4: partitions lost (the member's session expired; another
+// member owns them already) are not committed — before, they were handled like
+// revoked ones, and the thread committed what it had processed of them. The
+// thread closes its tasks without committing and rejoins.
+TEST_F(ApplicationTest, LostPartitionsAreNotCommittedAndTheThreadRejoins) {
+  auto topology = testing::Compile(R"(
+local topo = import 'topo.libsonnet';
+topo.topology('lost', {
+  config: { guarantee: 'at_least_once' },
+  topics: { 'in': topo.topic(), out: topo.topic() },
+  nodes: { src: topo.source('in'), out: topo.sink('src', 'out') },
+}))");
+  ASSERT_TRUE(topology);
+  FaultyLog faulty(log_.get());
+  ManualClock clock(1'000'000);  // never advanced: no interval commit
+  RunOptions o;
+  o.clock = &clock;
+  auto app = Application::Create(topology, &faulty, o);
+  ASSERT_TRUE(app.ok()) << app.status().ToString();
+  app_ = std::move(app).value();
+  std::vector<std::string> report;
+  ASSERT_TRUE(app_->EnsureTopics(&report).ok());
+  for (int i = 0; i < 10; ++i) Produce("in", 0, std::to_string(i), i);
+  Run();
+  ASSERT_TRUE(Await([&] { return app_->Snapshot().records_in == 10; }));
+  faulty.lose_next_poll = true;
+  ASSERT_TRUE(Await([&] {
+    AppSnapshot s = app_->Snapshot();
+    return s.rejoins == 1 && s.records_in == 20;  // processed again from the last commit: none
+  })) << Why();
+  auto reader = log_->NewConsumer("lost", "check");
+  ASSERT_TRUE(reader.ok());
+  auto committed = (*reader)->Committed(TopicPartition{"in", Partition(0)});
+  ASSERT_TRUE(committed.ok());
+  EXPECT_FALSE(committed->has_value())
+      << "lost partitions were committed at offset " << (*committed)->value();
+  app_->RequestStop();
+  EXPECT_TRUE(app_->Wait().ok());
 }
 
 }  // namespace
