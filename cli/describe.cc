@@ -78,6 +78,18 @@ std::string Esc(const std::string& s) {  // for quoted labels
   return out;
 }
 
+// "deal.events_0 .. deal.events_11": a sub-topology's task ids (plan/task_id.h).
+std::string TaskRange(const plan::Subtopology& sub) {
+  std::string first = sub.Task(0).ToString();
+  return sub.partitions == 1 ? first : first + " .. " + sub.Task(sub.partitions - 1).ToString();
+}
+
+std::string Joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
 void Text(const runtime::CompiledTopology& t) {
   const auto& cfg = t.proto().config();
   std::printf("Topology %s  (guarantee: %s)\n\n", t.name().c_str(),
@@ -90,9 +102,10 @@ void Text(const runtime::CompiledTopology& t) {
                 decl.retention().empty() ? "" : (" retention=" + decl.retention()).c_str());
   }
   for (const auto& sub : t.graph().subtopologies) {
-    std::string reads;
-    for (const auto& s : sub.source_topics) reads += (reads.empty() ? "" : ", ") + s;
-    std::printf("\nSub-topology %d  (%d task(s); reads %s)\n", sub.id, sub.partitions, reads.c_str());
+    std::printf("\nSub-topology %s  (%d task%s: %s)\n", sub.name.c_str(), sub.partitions,
+                sub.partitions == 1 ? "" : "s", TaskRange(sub).c_str());
+    std::printf("  reads:  %s\n", Joined(sub.source_topics).c_str());
+    if (!sub.sink_topics.empty()) std::printf("  writes: %s\n", Joined(sub.sink_topics).c_str());
     for (const auto& id : sub.nodes) {
       const auto* cn = t.node(id);
       const plan::Node& n = *cn->proto;
@@ -141,8 +154,10 @@ std::vector<DrawnEdge> Edges(const runtime::CompiledTopology& t, std::set<std::s
 void Mermaid(const runtime::CompiledTopology& t) {
   using K = DrawnEdge::Kind;
   std::printf("flowchart LR\n");
+  // S<index>: an identifier inside the drawing only; the label shows the stable name.
   for (const auto& sub : t.graph().subtopologies) {
-    std::printf("  subgraph S%d[\"sub-topology %d (%d tasks)\"]\n", sub.id, sub.id, sub.partitions);
+    std::printf("  subgraph S%d[\"sub-topology %s (%d tasks)\"]\n", sub.id, Esc(sub.name).c_str(),
+                sub.partitions);
     for (const auto& id : sub.nodes)
       std::printf("    N_%s[\"%s<br/><i>%s</i>\"]\n", Id(id).c_str(), Esc(id).c_str(),
                   t.node(id)->type.c_str());
@@ -169,8 +184,8 @@ void Dot(const runtime::CompiledTopology& t) {
   using K = DrawnEdge::Kind;
   std::printf("digraph \"%s\" {\n  rankdir=LR;\n", t.name().c_str());
   for (const auto& sub : t.graph().subtopologies) {
-    std::printf("  subgraph cluster_%d {\n    label=\"sub-topology %d (%d tasks)\";\n", sub.id, sub.id,
-                sub.partitions);
+    std::printf("  subgraph cluster_%d {\n    label=\"sub-topology %s (%d tasks)\";\n", sub.id,
+                sub.name.c_str(), sub.partitions);
     for (const auto& id : sub.nodes)
       std::printf("    \"n:%s\" [label=\"%s\\n%s\", shape=box];\n", id.c_str(), id.c_str(),
                   t.node(id)->type.c_str());
@@ -197,12 +212,14 @@ void Json(const runtime::CompiledTopology& t) {
   (void)google::protobuf::util::MessageToJsonString(t.proto(), &plan_json, o);
   Array subs;
   for (const auto& sub : t.graph().subtopologies) {
-    Array nodes, sources, sinks;
+    Array nodes, sources, sinks, task_ids;
     for (const auto& n : sub.nodes) nodes.push_back(n);
     for (const auto& s : sub.source_topics) sources.push_back(s);
     for (const auto& s : sub.sink_topics) sinks.push_back(s);
-    subs.push_back(Value(Object{{"id", sub.id},
+    for (int32_t p = 0; p < sub.partitions; ++p) task_ids.push_back(sub.Task(p).ToString());
+    subs.push_back(Value(Object{{"id", sub.name},
                                 {"tasks", sub.partitions},
+                                {"task_ids", std::move(task_ids)},
                                 {"nodes", std::move(nodes)},
                                 {"source_topics", std::move(sources)},
                                 {"sink_topics", std::move(sinks)}}));

@@ -161,8 +161,8 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
   std::map<std::string, int> indegree;
   UnionFind uf;
   std::map<std::string, std::string> first_reader;  // topic -> first source node reading it
-  // Iterate in id order: protobuf maps have no fixed order, and diagnostics,
-  // edge order and sub-topology numbers must not change from run to run.
+  // Iterate in id order: protobuf maps have no fixed order, and diagnostics
+  // and edge order must not change from run to run.
   for (const auto& id : node_ids) {
     indegree[id] = 0;
     uf.Find(id);
@@ -257,21 +257,32 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
     for (const auto& id : left) g.order.push_back(id);  // keep them for describe
   }
 
-  // Sub-topologies: connected components, numbered in order of first appearance.
-  std::map<std::string, int> root_to_sub;
+  // Sub-topologies: connected components, each named after its first source
+  // topic and ordered by name, so no edit elsewhere renames one.
+  std::map<std::string, size_t> root_to_sub;
   for (const auto& id : g.order) {
-    std::string root = uf.Find(id);
-    auto [it, inserted] = root_to_sub.emplace(root, static_cast<int>(g.subtopologies.size()));
-    if (inserted) g.subtopologies.push_back(Subtopology{it->second, {}, {}, {}, 1});
+    auto [it, inserted] = root_to_sub.emplace(uf.Find(id), g.subtopologies.size());
+    if (inserted) g.subtopologies.emplace_back();
     Subtopology& sub = g.subtopologies[it->second];
     sub.nodes.push_back(id);
-    g.subtopology_of[id] = sub.id;
     const Node& node = t.nodes().at(id);
     if (node.has_source())
       for (const auto& topic : node.source().topics())
         if (std::find(sub.source_topics.begin(), sub.source_topics.end(), topic) == sub.source_topics.end())
           sub.source_topics.push_back(topic);
     if (node.has_sink()) sub.sink_topics.push_back(node.sink().topic());
+  }
+  for (auto& sub : g.subtopologies) {
+    sub.name = sub.source_topics.empty()
+                   ? "<" + *std::min_element(sub.nodes.begin(), sub.nodes.end()) + ">"
+                   : *std::min_element(sub.source_topics.begin(), sub.source_topics.end());
+  }
+  std::sort(g.subtopologies.begin(), g.subtopologies.end(),
+            [](const Subtopology& a, const Subtopology& b) { return a.name < b.name; });
+  for (size_t i = 0; i < g.subtopologies.size(); ++i) {
+    Subtopology& sub = g.subtopologies[i];
+    sub.id = static_cast<int>(i);
+    for (const auto& id : sub.nodes) g.subtopology_of[id] = sub.id;
   }
   for (auto& sub : g.subtopologies) {
     std::string first_topic;
@@ -300,6 +311,12 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
 int Graph::SubtopologyReading(const std::string& topic) const {
   auto it = reader_of_topic.find(topic);
   return it == reader_of_topic.end() ? -1 : it->second;
+}
+
+const Subtopology* Graph::SubtopologyNamed(std::string_view name) const {
+  auto it = std::lower_bound(subtopologies.begin(), subtopologies.end(), name,
+                             [](const Subtopology& s, std::string_view n) { return s.name < n; });
+  return it != subtopologies.end() && it->name == name ? &*it : nullptr;
 }
 
 }  // namespace topo::plan
