@@ -1,13 +1,9 @@
 #include "engine/plan/graph.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <deque>
-#include <set>
 
-#include "engine/base/numbers.h"
 #include "engine/base/suggest.h"
-#include "engine/expr/time.h"
 
 namespace topo::plan {
 
@@ -119,8 +115,9 @@ std::vector<std::vector<std::string>> Cycles(const std::vector<std::string>& nod
 
 }  // namespace
 
-Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
-  const Topology& t = lt.proto;
+Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) { return BuildGraph(lt, lt.proto, diags); }
+
+Graph BuildGraph(const LoadedTopology& lt, const Topology& t, Diagnostics* diags) {
   auto error = [&](const std::string& node, std::string msg) {
     diags->push_back({lt.file, node.empty() ? 0 : lt.NodeLine(node), node, std::move(msg)});
   };
@@ -134,27 +131,6 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
     }
     return true;
   };
-
-  for (const auto& [name, decl] : t.topics()) {
-    if (!decl.retention().empty() && decl.retention() != "-1" && !expr::ParseDuration(decl.retention()).ok())
-      error("", "topic '" + name + "': retention '" + decl.retention() +
-                    "' is not a duration such as '7d', '12h' or '1h30m' ('-1': keep forever)");
-    if (!decl.retention().empty() && decl.config().count("retention.ms"))
-      error("", "topic '" + name + "': retention='" + decl.retention() +
-                    "' and config retention.ms both set the retention; keep one");
-    // Kafka's own lower bounds (-1: no limit), which the embedded log applies too.
-    static const std::pair<const char*, int64_t> kNumeric[] = {
-        {"retention.bytes", -1}, {"retention.ms", -1}, {"delete.retention.ms", 0}, {"segment.bytes", 14}};
-    for (const auto& [key, min] : kNumeric) {
-      auto it = decl.config().find(key);
-      if (it == decl.config().end()) continue;
-      std::optional<int64_t> n = ParseInt64(it->second);
-      if (!n || *n < min)
-        error("", "topic '" + name + "': config " + key +
-                      " must be a whole number >= " + std::to_string(min) +
-                      (min < 0 ? " (bytes or ms; -1: no limit)" : "") + ", not '" + it->second + "'");
-    }
-  }
 
   Graph g;
   if (t.nodes().empty()) error("", "topology '" + t.name() + "' has no nodes");
@@ -270,7 +246,9 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
       for (const auto& topic : node.source().topics())
         if (std::find(sub.source_topics.begin(), sub.source_topics.end(), topic) == sub.source_topics.end())
           sub.source_topics.push_back(topic);
-    if (node.has_sink()) sub.sink_topics.push_back(node.sink().topic());
+    if (node.has_sink() && std::find(sub.sink_topics.begin(), sub.sink_topics.end(), node.sink().topic()) ==
+                               sub.sink_topics.end())
+      sub.sink_topics.push_back(node.sink().topic());
   }
   for (auto& sub : g.subtopologies) {
     sub.name = sub.source_topics.empty()
@@ -284,27 +262,8 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
     sub.id = static_cast<int>(i);
     for (const auto& id : sub.nodes) g.subtopology_of[id] = sub.id;
   }
-  for (auto& sub : g.subtopologies) {
-    std::string first_topic;
-    int32_t first_parts = 0;
-    for (const auto& topic : sub.source_topics) {
-      auto it = t.topics().find(topic);
-      if (it == t.topics().end()) continue;
-      int32_t p = std::max(1, it->second.partitions());
-      if (first_topic.empty()) {
-        first_topic = topic, first_parts = p;
-      } else if (p != first_parts) {
-        std::string node;
-        for (const auto& id : sub.nodes)
-          if (t.nodes().at(id).has_source()) node = node.empty() ? id : node;
-        error(node, "sources of one sub-topology must be co-partitioned: '" + first_topic + "' has " +
-                        std::to_string(first_parts) + " partitions but '" + topic + "' has " +
-                        std::to_string(p));
-      }
-    }
-    sub.partitions = std::max(1, first_parts);
+  for (const auto& sub : g.subtopologies)
     for (const auto& topic : sub.source_topics) g.reader_of_topic[topic] = sub.id;
-  }
   return g;
 }
 

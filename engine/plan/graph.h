@@ -12,8 +12,10 @@
 //
 // BuildGraph checks everything structural and reports each problem as a
 // Diagnostic (all of them, not just the first): inputs that do not exist,
-// cycles, undeclared source/sink/dead-letter topics, branch outputs that do not
-// exist, and sources of one sub-topology with different partition counts.
+// cycles, undeclared source/sink/dead-letter topics, and branch outputs that
+// do not exist. What depends on topics' settings — their partition counts
+// (co-partitioning), codecs, retention — is the physical plan's
+// (engine/runtime/physical_plan.h), which splits its own nodes with BuildGraph.
 
 #include <map>
 #include <string>
@@ -47,7 +49,9 @@ struct Subtopology {
   std::vector<std::string> nodes;  // topological order
   std::vector<std::string> source_topics;
   std::vector<std::string> sink_topics;
-  int32_t partitions = 1;  // of its source topics (one task per partition)
+  // Of its source topics: one task per partition. Set by the physical plan
+  // from their TopicSpecs; BuildGraph alone leaves 1.
+  int32_t partitions = 1;
 
   // The id of this sub-topology's task for `partition`.
   TaskId Task(int32_t partition) const { return {name, partition}; }
@@ -67,8 +71,13 @@ struct Graph {
   const Subtopology* SubtopologyNamed(std::string_view name) const;
 };
 
-// Builds the graph; appends every structural problem to *diags. The graph is
-// usable for describe even when there are problems (bad edges are left out).
+// Builds the graph of `topology` (the nodes, and the topics they may use);
+// appends every structural problem to *diags, located in `source`'s file. The
+// graph is usable for describe even when there are problems (bad edges are
+// left out). `topology` is the user's own (source.proto) or a physical plan's,
+// which may hold nodes and topics the user did not write.
+Graph BuildGraph(const LoadedTopology& source, const Topology& topology, Diagnostics* diags);
+// The graph of the user's own topology.
 Graph BuildGraph(const LoadedTopology& topology, Diagnostics* diags);
 
 // Splits an input reference "b.case" into (node, port) when `b` is a branch

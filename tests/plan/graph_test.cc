@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
-
 namespace topo::plan {
 namespace {
 
@@ -15,60 +13,6 @@ Graph GraphOf(const std::string& jsonnet) {
   Graph g = BuildGraph(*lt, &diags);
   for (const auto& d : diags) ADD_FAILURE() << d.ToString();
   return g;
-}
-
-// What outlives a run, per sub-topology: its name -> its task ids as text
-// (the names of state directories and changelog checkpoints).
-std::map<std::string, std::vector<std::string>> PersistentIds(const Graph& g) {
-  std::map<std::string, std::vector<std::string>> out;
-  for (const auto& sub : g.subtopologies)
-    for (int32_t p = 0; p < sub.partitions; ++p) out[sub.name].push_back(sub.Task(p).ToString());
-  return out;
-}
-
-TEST(GraphTest, EditsElsewhereKeepEverySubtopologysIdAndTaskIds) {
-  const std::string before = R"(
-local topo = import 'topo.libsonnet';
-topo.topology('t', {
-  topics: { orders: topo.topic(partitions=3), payments: topo.topic(partitions=2),
-            audit: topo.topic(), out: topo.topic() },
-  nodes: {
-    orders_src: topo.source('orders'), orders_out: topo.sink('orders_src', 'out'),
-    pay_src: topo.source('payments'), pay_out: topo.sink('pay_src', 'out'),
-)";
-  // One node added inside an existing sub-topology, and a new sub-topology whose
-  // source sorts first: position-based numbering (the old rule) made 'orders'
-  // sub-topology 0 before and 1 after, orphaning every task's state.
-  const std::string after = before + R"(
-    pay_big: topo.filter('pay_src', 'value.amount > 100'), pay_big_out: topo.sink('pay_big', 'out'),
-    a_audit: topo.source('audit'), audit_out: topo.sink('a_audit', 'out'),
-)";
-  const std::string end = "  },\n})";
-  Graph g1 = GraphOf(before + end);
-  Graph g2 = GraphOf(after + end);
-  ASSERT_EQ(g1.subtopologies.size(), 2u);
-  ASSERT_EQ(g2.subtopologies.size(), 3u);
-  // The scenario does shift positions...
-  EXPECT_NE(g1.subtopology_of.at("orders_src"), g2.subtopology_of.at("orders_src"));
-  // ...but no sub-topology that existed is renamed, nor is any of its tasks.
-  auto ids1 = PersistentIds(g1), ids2 = PersistentIds(g2);
-  EXPECT_EQ(ids1.at("orders"), (std::vector<std::string>{"orders_0", "orders_1", "orders_2"}));
-  EXPECT_EQ(ids1.at("payments"), (std::vector<std::string>{"payments_0", "payments_1"}));
-  for (const auto& [name, tasks] : ids1) EXPECT_EQ(ids2.at(name), tasks) << name;
-  EXPECT_EQ(ids2.at("audit"), std::vector<std::string>{"audit_0"});
-  // Each node stays in the sub-topology of the same name.
-  for (const auto& [node, index] : g1.subtopology_of)
-    EXPECT_EQ(g2.subtopologies[g2.subtopology_of.at(node)].name, g1.subtopologies[index].name) << node;
-  // Ordered by name; ids are the positions in that order.
-  std::vector<std::string> names;
-  for (const auto& sub : g2.subtopologies) {
-    names.push_back(sub.name);
-    EXPECT_EQ(&g2.subtopologies[sub.id], &sub);
-  }
-  EXPECT_EQ(names, (std::vector<std::string>{"audit", "orders", "payments"}));
-  ASSERT_NE(g2.SubtopologyNamed("payments"), nullptr);
-  EXPECT_EQ(g2.SubtopologyNamed("payments")->id, g2.SubtopologyReading("payments"));
-  EXPECT_EQ(g2.SubtopologyNamed("out"), nullptr);  // written, not read
 }
 
 TEST(GraphTest, ASubtopologyIsNamedAfterItsAlphabeticallyFirstSourceTopic) {
