@@ -1,6 +1,7 @@
 // topo describe FILE --format text|mermaid|dot|json: the compiled graph.
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 
@@ -78,21 +79,71 @@ std::string Esc(const std::string& s) {  // for quoted labels
   return out;
 }
 
+// "deal.events_0 .. deal.events_11": a sub-topology's task ids (plan/task_id.h).
+std::string TaskRange(const plan::Subtopology& sub) {
+  std::string first = sub.Task(0).ToString();
+  return sub.partitions == 1 ? first : first + " .. " + sub.Task(sub.partitions - 1).ToString();
+}
+
+std::string Joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+// A retention in the largest unit that divides it ("30d", "90m"), or "forever".
+std::string Retention(int64_t ms) {
+  if (ms < 0) return "forever";
+  static const std::pair<int64_t, const char*> kUnits[] = {
+      {86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}};
+  for (const auto& [unit, suffix] : kUnits)
+    if (ms > 0 && ms % unit == 0) return std::to_string(ms / unit) + suffix;
+  return std::to_string(ms) + "ms";
+}
+
+// The dead-letter topics the nodes of `sub` write, in node order, once each.
+std::vector<std::string> DeadLetterTopics(const runtime::CompiledTopology& t, const plan::Subtopology& sub) {
+  std::vector<std::string> out;
+  for (const auto& id : sub.nodes)
+    for (const auto& d : DeadLetterTopics(*t.node(id)->proto))
+      if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
+  return out;
+}
+
+// One topic's spec on a line, its name padded to `width` (and its extra configs on the next).
+void PrintTopic(const runtime::TopicSpec& ts, int width) {
+  std::string role = runtime::TopicRoleName(ts.role);
+  if (ts.internal()) role += " node=" + ts.node;
+  std::printf("  %-*s %3d partition(s)  key=%s value=%s  cleanup=%s retention=%s  role=%s\n", width,
+              ts.name.c_str(), ts.partitions, ts.key_codec.c_str(), ts.value_codec.c_str(),
+              ts.compact ? "compact" : "delete", Retention(ts.retention_ms).c_str(), role.c_str());
+  if (!ts.extra.empty()) {
+    std::string config;
+    for (const auto& [k, v] : ts.extra) config += (config.empty() ? "" : ", ") + k + "=" + v;
+    std::printf("      config: %s\n", config.c_str());
+  }
+}
+
 void Text(const runtime::CompiledTopology& t) {
   const auto& cfg = t.proto().config();
   std::printf("Topology %s  (guarantee: %s)\n\n", t.name().c_str(),
               cfg.guarantee().empty() ? "exactly_once" : cfg.guarantee().c_str());
   std::printf("Topics:\n");
+  int width = 0;
+  bool any_internal = false;
   for (const auto& [name, ts] : t.topics()) {
-    const auto& decl = t.proto().topics().at(name);
-    std::printf("  %-36s %3d partition(s)  key=%s value=%s%s%s\n", name.c_str(), ts.partitions,
-                ts.key_codec.c_str(), ts.value_codec.c_str(), decl.cleanup() == "compact" ? " compact" : "",
-                decl.retention().empty() ? "" : (" retention=" + decl.retention()).c_str());
+    width = std::max(width, static_cast<int>(name.size()));
+    any_internal = any_internal || ts.internal();
   }
+  for (const auto& [name, ts] : t.topics())
+    if (!ts.internal()) PrintTopic(ts, width);
   for (const auto& sub : t.graph().subtopologies) {
-    std::string reads;
-    for (const auto& s : sub.source_topics) reads += (reads.empty() ? "" : ", ") + s;
-    std::printf("\nSub-topology %d  (%d task(s); reads %s)\n", sub.id, sub.partitions, reads.c_str());
+    std::printf("\nSub-topology %s  (%d task%s: %s)\n", sub.name.c_str(), sub.partitions,
+                sub.partitions == 1 ? "" : "s", TaskRange(sub).c_str());
+    std::printf("  reads:  %s\n", Joined(sub.source_topics).c_str());
+    if (!sub.sink_topics.empty()) std::printf("  writes: %s\n", Joined(sub.sink_topics).c_str());
+    if (auto dead = DeadLetterTopics(t, sub); !dead.empty())
+      std::printf("  dead letters: %s\n", Joined(dead).c_str());
     for (const auto& id : sub.nodes) {
       const auto* cn = t.node(id);
       const plan::Node& n = *cn->proto;
@@ -100,6 +151,7 @@ void Text(const runtime::CompiledTopology& t) {
       if (n.has_source())
         for (const auto& s : n.source().topics()) extra += (extra.empty() ? " <- " : ", ") + s;
       if (n.has_sink()) extra = " -> topic " + n.sink().topic();
+      if (t.physical().IsInternalNode(id)) extra += "  (internal)";
       std::printf("  %s  [%s]%s\n", id.c_str(), cn->type.c_str(), extra.c_str());
       for (const auto& [k, v] : Params(n)) std::printf("      %s: %s\n", k.c_str(), v.c_str());
       std::vector<std::string> ports = cn->spec ? cn->spec->OutputPorts() : std::vector<std::string>{""};
@@ -109,7 +161,9 @@ void Text(const runtime::CompiledTopology& t) {
       }
     }
   }
-  std::printf("\nInternal topics: (none)\n");
+  std::printf("\nInternal topics:%s\n", any_internal ? "" : " (none)");
+  for (const auto& [name, ts] : t.topics())
+    if (ts.internal()) PrintTopic(ts, width);
 }
 
 // One edge of the drawn graph, shared by the mermaid and dot renderers.
@@ -141,8 +195,10 @@ std::vector<DrawnEdge> Edges(const runtime::CompiledTopology& t, std::set<std::s
 void Mermaid(const runtime::CompiledTopology& t) {
   using K = DrawnEdge::Kind;
   std::printf("flowchart LR\n");
+  // S<index>: an identifier inside the drawing only; the label shows the stable name.
   for (const auto& sub : t.graph().subtopologies) {
-    std::printf("  subgraph S%d[\"sub-topology %d (%d tasks)\"]\n", sub.id, sub.id, sub.partitions);
+    std::printf("  subgraph S%d[\"sub-topology %s (%d tasks)\"]\n", sub.id, Esc(sub.name).c_str(),
+                sub.partitions);
     for (const auto& id : sub.nodes)
       std::printf("    N_%s[\"%s<br/><i>%s</i>\"]\n", Id(id).c_str(), Esc(id).c_str(),
                   t.node(id)->type.c_str());
@@ -169,8 +225,8 @@ void Dot(const runtime::CompiledTopology& t) {
   using K = DrawnEdge::Kind;
   std::printf("digraph \"%s\" {\n  rankdir=LR;\n", t.name().c_str());
   for (const auto& sub : t.graph().subtopologies) {
-    std::printf("  subgraph cluster_%d {\n    label=\"sub-topology %d (%d tasks)\";\n", sub.id, sub.id,
-                sub.partitions);
+    std::printf("  subgraph cluster_%d {\n    label=\"sub-topology %s (%d tasks)\";\n", sub.id,
+                sub.name.c_str(), sub.partitions);
     for (const auto& id : sub.nodes)
       std::printf("    \"n:%s\" [label=\"%s\\n%s\", shape=box];\n", id.c_str(), id.c_str(),
                   t.node(id)->type.c_str());
@@ -190,6 +246,21 @@ void Dot(const runtime::CompiledTopology& t) {
   std::printf("}\n");
 }
 
+Value TopicJson(const runtime::TopicSpec& ts) {
+  Object config;
+  for (const auto& [k, v] : ts.extra) config.Append(k, Value(v));
+  Object o{{"name", ts.name}, {"role", runtime::TopicRoleName(ts.role)}};
+  if (ts.internal()) o.Append("node", Value(ts.node));
+  o.Append("partitions", Value(int64_t{ts.partitions}));
+  o.Append("key", Value(ts.key_codec));
+  o.Append("value", Value(ts.value_codec));
+  o.Append("cleanup", Value(ts.compact ? "compact" : "delete"));
+  o.Append("retention_ms", Value(ts.retention_ms));
+  o.Append("max_record_bytes", Value(ts.max_record_bytes));
+  o.Append("config", Value(std::move(config)));
+  return Value(std::move(o));
+}
+
 void Json(const runtime::CompiledTopology& t) {
   std::string plan_json;
   google::protobuf::util::JsonPrintOptions o;
@@ -197,19 +268,30 @@ void Json(const runtime::CompiledTopology& t) {
   (void)google::protobuf::util::MessageToJsonString(t.proto(), &plan_json, o);
   Array subs;
   for (const auto& sub : t.graph().subtopologies) {
-    Array nodes, sources, sinks;
+    Array nodes, sources, sinks, dead, task_ids;
     for (const auto& n : sub.nodes) nodes.push_back(n);
     for (const auto& s : sub.source_topics) sources.push_back(s);
     for (const auto& s : sub.sink_topics) sinks.push_back(s);
-    subs.push_back(Value(Object{{"id", sub.id},
+    for (const auto& s : DeadLetterTopics(t, sub)) dead.push_back(s);
+    for (int32_t p = 0; p < sub.partitions; ++p) task_ids.push_back(sub.Task(p).ToString());
+    subs.push_back(Value(Object{{"id", sub.name},
                                 {"tasks", sub.partitions},
+                                {"task_ids", std::move(task_ids)},
                                 {"nodes", std::move(nodes)},
                                 {"source_topics", std::move(sources)},
-                                {"sink_topics", std::move(sinks)}}));
+                                {"sink_topics", std::move(sinks)},
+                                {"dead_letter_topics", std::move(dead)}}));
   }
-  Value extra(Object{{"subtopologies", std::move(subs)}, {"internal_topics", Array{}}});
+  Array topics, internal;
+  for (const auto& [name, ts] : t.topics()) {
+    topics.push_back(TopicJson(ts));
+    if (ts.internal()) internal.push_back(TopicJson(ts));
+  }
+  Value extra(Object{{"subtopologies", std::move(subs)},
+                     {"topics", std::move(topics)},
+                     {"internal_topics", std::move(internal)}});
   std::string extra_json = ToJson(extra);
-  // {"plan": <the IR>, "subtopologies": [...], "internal_topics": [...]}
+  // {"plan": <the IR>, "subtopologies": [...], "topics": [every TopicSpec], "internal_topics": [...]}
   std::printf("{\"plan\":%s,%s\n", plan_json.c_str(), extra_json.substr(1).c_str());
 }
 

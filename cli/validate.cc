@@ -5,6 +5,20 @@
 
 namespace topo::cli {
 
+namespace {
+
+// "a_0..3, mid_0..1": each sub-topology's task ids (plan/task_id.h), briefly.
+std::string TaskSummary(const plan::Graph& g) {
+  std::string out;
+  for (const auto& sub : g.subtopologies) {
+    out += (out.empty() ? "" : ", ") + sub.Task(0).ToString();
+    if (sub.partitions > 1) out += ".." + std::to_string(sub.partitions - 1);
+  }
+  return out;
+}
+
+}  // namespace
+
 void RegisterValidate(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "validate", "Compile and check topologies without running them (exit 0 ok, 1 problems, 2 load error)");
@@ -43,10 +57,17 @@ void RegisterValidate(CLI::App& app, int* exit_code) {
         for (const auto& d : c.diagnostics) errors.push_back(diag(d));
         if (c.topology)
           for (const auto& w : c.topology->warnings()) warnings.push_back(diag(w));
-        report.push_back(Value(Object{{"file", file},
-                                      {"ok", c.exit_code == kExitOk},
-                                      {"errors", std::move(errors)},
-                                      {"warnings", std::move(warnings)}}));
+        Object entry{{"file", file},
+                     {"ok", c.exit_code == kExitOk},
+                     {"errors", std::move(errors)},
+                     {"warnings", std::move(warnings)}};
+        if (c.topology) {
+          Array subs;
+          for (const auto& sub : c.topology->graph().subtopologies)
+            subs.push_back(Value(Object{{"id", sub.name}, {"tasks", sub.partitions}}));
+          entry.Append("subtopologies", std::move(subs));
+        }
+        report.push_back(Value(std::move(entry)));
         continue;
       }
       if (!c.load_error.empty()) {
@@ -58,9 +79,10 @@ void RegisterValidate(CLI::App& app, int* exit_code) {
         for (const auto& w : c.topology->warnings())
           std::fprintf(stderr, "warning: %s\n", w.ToString().c_str());
         const auto& g = c.topology->graph();
-        std::printf("%s: ok (topology '%s': %zu nodes, %zu sub-topologies, %zu topics, %d tests)\n",
+        std::printf("%s: ok (topology '%s': %zu nodes, %zu sub-topologies, %zu topics, %d tests; tasks %s)\n",
                     file.c_str(), c.topology->name().c_str(), c.topology->nodes().size(),
-                    g.subtopologies.size(), c.topology->topics().size(), c.topology->proto().tests_size());
+                    g.subtopologies.size(), c.topology->topics().size(), c.topology->proto().tests_size(),
+                    TaskSummary(g).c_str());
       } else {
         std::fprintf(stderr, "%s: %zu problem(s)\n", file.c_str(), c.diagnostics.size());
       }

@@ -20,10 +20,9 @@ using runtime::TaskContext;
 namespace {
 
 struct SinkSpec : OperatorSpec {
-  std::string topic;
-  int32_t partitions = 1;
-  std::string key_codec, value_codec;
-  int64_t max_record_bytes = log::kDefaultMaxMessageBytes;
+  // The topic written: name, partitions, codecs, record size limit. Points
+  // into the compiled topology's physical plan, which outlives this spec.
+  const runtime::TopicSpec* topic = nullptr;
   std::optional<expr::CompiledExpr> key, value, partition;
   Result<std::unique_ptr<Operator>> Instantiate(TaskContext& task) const override;
   // Without a key / value expression the sink writes the record's whole key / value.
@@ -40,14 +39,14 @@ class SinkOp final : public Operator {
   SinkOp(const SinkSpec& spec, TaskContext& task)
       : spec_(spec),
         task_(task),
-        max_record_bytes_(task.RecordLimit(spec.topic, spec.max_record_bytes)),
+        max_record_bytes_(task.RecordLimit(spec.topic->name, spec.topic->max_record_bytes)),
         next_null_key_partition_(static_cast<uint64_t>(task.partition().value())) {
     for (const auto* e : {&spec.key, &spec.value, &spec.partition})
       if (*e) binder_.Use(**e);
   }
   Status OpenCodecs() {
-    ASSIGN_OR_RETURN(key_codec_, task_.topology().MakeCodec(spec_.key_codec));
-    ASSIGN_OR_RETURN(value_codec_, task_.topology().MakeCodec(spec_.value_codec));
+    ASSIGN_OR_RETURN(key_codec_, task_.topology().MakeCodec(spec_.topic->key_codec));
+    ASSIGN_OR_RETURN(value_codec_, task_.topology().MakeCodec(spec_.topic->value_codec));
     return Status::Ok();
   }
 
@@ -67,8 +66,9 @@ class SinkOp final : public Operator {
     }
     const Value& k = key ? *key : r.key;
     const Value& v = value ? *value : r.value;
+    const runtime::TopicSpec& topic = *spec_.topic;
     RawRecord out;
-    out.topic = spec_.topic;
+    out.topic = topic.name;
     out.timestamp = r.timestamp;
     out.headers = std::move(r.headers);
     if (!k.is_null()) {
@@ -83,20 +83,20 @@ class SinkOp final : public Operator {
     }
     int32_t p;
     if (partition) {
-      if (!partition->is_int() || partition->as_int() < 0 || partition->as_int() >= spec_.partitions)
+      if (!partition->is_int() || partition->as_int() < 0 || partition->as_int() >= topic.partitions)
         return Status::Invalid("partition expression gave " + partition->DebugString() + ", but '" +
-                               spec_.topic + "' has partitions 0.." + std::to_string(spec_.partitions - 1));
+                               topic.name + "' has partitions 0.." + std::to_string(topic.partitions - 1));
       p = static_cast<int32_t>(partition->as_int());
     } else if (out.key) {
-      p = PartitionForKey(*out.key, spec_.partitions);
+      p = PartitionForKey(*out.key, topic.partitions);
     } else {
-      p = static_cast<int32_t>(next_null_key_partition_++ % static_cast<uint64_t>(spec_.partitions));
+      p = static_cast<int32_t>(next_null_key_partition_++ % static_cast<uint64_t>(topic.partitions));
     }
     out.partition = Partition(p);
     // The log would refuse it (a Kafka broker, or the embedded log): an error
     // of this record here, so the sink's onError policy decides.
     if (const int64_t size = log::RecordBatchBytes(out); size > max_record_bytes_)
-      return Status::Invalid(log::TooLargeMessage(size, spec_.topic, max_record_bytes_));
+      return Status::Invalid(log::TooLargeMessage(size, topic.name, max_record_bytes_));
     RETURN_IF_ERROR(task_.collector().Send(std::move(out)));
     CountWritten();
     return Status::Ok();
@@ -125,16 +125,9 @@ Result<std::unique_ptr<Operator>> SinkSpec::Instantiate(TaskContext& task) const
 
 std::shared_ptr<const OperatorSpec> CompileSink(CompileContext& ctx) {
   const auto& p = ctx.node().sink();
-  auto it = ctx.topology().topics().find(p.topic());
-  if (it == ctx.topology().topics().end()) return nullptr;  // reported by the graph check
   auto spec = std::make_shared<SinkSpec>();
-  spec->topic = p.topic();
-  spec->partitions = std::max(1, it->second.partitions());
-  spec->key_codec = it->second.key().empty() ? "string" : it->second.key();
-  spec->value_codec = it->second.value().empty() ? "json" : it->second.value();
-  // A bad value is reported by CompiledTopology::Compile.
-  if (auto limit = log::MaxMessageBytes(p.topic(), it->second.config()); limit.ok())
-    spec->max_record_bytes = *limit;
+  spec->topic = ctx.topic(p.topic());
+  if (spec->topic == nullptr) return nullptr;  // reported by the graph check
   runtime::StreamType in = ctx.input_types().empty() ? runtime::StreamType{} : ctx.input_types()[0];
   expr::Scope scope = ctx.RecordScope(in);
   if (!p.key().empty()) spec->key = ctx.Compile("key", p.key(), scope);

@@ -134,18 +134,18 @@ std::shared_ptr<const OperatorSpec> CompileSource(CompileContext& ctx) {
   auto spec = std::make_shared<SourceSpec>();
   spec->node_id = ctx.node_id();
   for (const auto& topic : p.topics()) {
-    auto it = ctx.topology().topics().find(topic);
-    if (it == ctx.topology().topics().end()) return nullptr;  // reported by the graph check
-    const auto& decl = it->second;
-    std::string kc = !p.key().empty() ? p.key() : (decl.key().empty() ? "string" : decl.key());
-    std::string vc = !p.value().empty() ? p.value() : (decl.value().empty() ? "json" : decl.value());
+    const runtime::TopicSpec* ts = ctx.topic(topic);
+    if (ts == nullptr) return nullptr;  // reported by the graph check
+    // The source's own codecs override the topic's.
+    const std::string& kc = !p.key().empty() ? p.key() : ts->key_codec;
+    const std::string& vc = !p.value().empty() ? p.value() : ts->value_codec;
     auto kcheck = MakeCodec(kc, ctx.protos());
     if (!kcheck.ok()) ctx.Error("key codec: " + kcheck.status().message());
     auto vcheck = MakeCodec(vc, ctx.protos());
     if (!vcheck.ok()) ctx.Error("value codec: " + vcheck.status().message());
     std::vector<std::string> decimals;
     if (vc == "json")
-      for (const auto& [field, type] : decl.schema())
+      for (const auto& [field, type] : ts->schema)
         if (type == "decimal") decimals.push_back(field);
     spec->topics.push_back({topic, kc, vc, std::move(decimals)});
   }

@@ -1,13 +1,9 @@
 #include "engine/plan/graph.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <deque>
-#include <set>
 
-#include "engine/base/numbers.h"
 #include "engine/base/suggest.h"
-#include "engine/expr/time.h"
 
 namespace topo::plan {
 
@@ -119,8 +115,9 @@ std::vector<std::vector<std::string>> Cycles(const std::vector<std::string>& nod
 
 }  // namespace
 
-Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
-  const Topology& t = lt.proto;
+Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) { return BuildGraph(lt, lt.proto, diags); }
+
+Graph BuildGraph(const LoadedTopology& lt, const Topology& t, Diagnostics* diags) {
   auto error = [&](const std::string& node, std::string msg) {
     diags->push_back({lt.file, node.empty() ? 0 : lt.NodeLine(node), node, std::move(msg)});
   };
@@ -135,34 +132,13 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
     return true;
   };
 
-  for (const auto& [name, decl] : t.topics()) {
-    if (!decl.retention().empty() && decl.retention() != "-1" && !expr::ParseDuration(decl.retention()).ok())
-      error("", "topic '" + name + "': retention '" + decl.retention() +
-                    "' is not a duration such as '7d', '12h' or '1h30m' ('-1': keep forever)");
-    if (!decl.retention().empty() && decl.config().count("retention.ms"))
-      error("", "topic '" + name + "': retention='" + decl.retention() +
-                    "' and config retention.ms both set the retention; keep one");
-    // Kafka's own lower bounds (-1: no limit), which the embedded log applies too.
-    static const std::pair<const char*, int64_t> kNumeric[] = {
-        {"retention.bytes", -1}, {"retention.ms", -1}, {"delete.retention.ms", 0}, {"segment.bytes", 14}};
-    for (const auto& [key, min] : kNumeric) {
-      auto it = decl.config().find(key);
-      if (it == decl.config().end()) continue;
-      std::optional<int64_t> n = ParseInt64(it->second);
-      if (!n || *n < min)
-        error("", "topic '" + name + "': config " + key +
-                      " must be a whole number >= " + std::to_string(min) +
-                      (min < 0 ? " (bytes or ms; -1: no limit)" : "") + ", not '" + it->second + "'");
-    }
-  }
-
   Graph g;
   if (t.nodes().empty()) error("", "topology '" + t.name() + "' has no nodes");
   std::map<std::string, int> indegree;
   UnionFind uf;
   std::map<std::string, std::string> first_reader;  // topic -> first source node reading it
-  // Iterate in id order: protobuf maps have no fixed order, and diagnostics,
-  // edge order and sub-topology numbers must not change from run to run.
+  // Iterate in id order: protobuf maps have no fixed order, and diagnostics
+  // and edge order must not change from run to run.
   for (const auto& id : node_ids) {
     indegree[id] = 0;
     uf.Find(id);
@@ -257,49 +233,49 @@ Graph BuildGraph(const LoadedTopology& lt, Diagnostics* diags) {
     for (const auto& id : left) g.order.push_back(id);  // keep them for describe
   }
 
-  // Sub-topologies: connected components, numbered in order of first appearance.
-  std::map<std::string, int> root_to_sub;
+  // Sub-topologies: connected components, each named after its first source
+  // topic and ordered by name, so no edit elsewhere renames one.
+  std::map<std::string, size_t> root_to_sub;
   for (const auto& id : g.order) {
-    std::string root = uf.Find(id);
-    auto [it, inserted] = root_to_sub.emplace(root, static_cast<int>(g.subtopologies.size()));
-    if (inserted) g.subtopologies.push_back(Subtopology{it->second, {}, {}, {}, 1});
+    auto [it, inserted] = root_to_sub.emplace(uf.Find(id), g.subtopologies.size());
+    if (inserted) g.subtopologies.emplace_back();
     Subtopology& sub = g.subtopologies[it->second];
     sub.nodes.push_back(id);
-    g.subtopology_of[id] = sub.id;
     const Node& node = t.nodes().at(id);
     if (node.has_source())
       for (const auto& topic : node.source().topics())
         if (std::find(sub.source_topics.begin(), sub.source_topics.end(), topic) == sub.source_topics.end())
           sub.source_topics.push_back(topic);
-    if (node.has_sink()) sub.sink_topics.push_back(node.sink().topic());
+    if (node.has_sink() && std::find(sub.sink_topics.begin(), sub.sink_topics.end(), node.sink().topic()) ==
+                               sub.sink_topics.end())
+      sub.sink_topics.push_back(node.sink().topic());
   }
   for (auto& sub : g.subtopologies) {
-    std::string first_topic;
-    int32_t first_parts = 0;
-    for (const auto& topic : sub.source_topics) {
-      auto it = t.topics().find(topic);
-      if (it == t.topics().end()) continue;
-      int32_t p = std::max(1, it->second.partitions());
-      if (first_topic.empty()) {
-        first_topic = topic, first_parts = p;
-      } else if (p != first_parts) {
-        std::string node;
-        for (const auto& id : sub.nodes)
-          if (t.nodes().at(id).has_source()) node = node.empty() ? id : node;
-        error(node, "sources of one sub-topology must be co-partitioned: '" + first_topic + "' has " +
-                        std::to_string(first_parts) + " partitions but '" + topic + "' has " +
-                        std::to_string(p));
-      }
-    }
-    sub.partitions = std::max(1, first_parts);
-    for (const auto& topic : sub.source_topics) g.reader_of_topic[topic] = sub.id;
+    sub.name = sub.source_topics.empty()
+                   ? "<" + *std::min_element(sub.nodes.begin(), sub.nodes.end()) + ">"
+                   : *std::min_element(sub.source_topics.begin(), sub.source_topics.end());
   }
+  std::sort(g.subtopologies.begin(), g.subtopologies.end(),
+            [](const Subtopology& a, const Subtopology& b) { return a.name < b.name; });
+  for (size_t i = 0; i < g.subtopologies.size(); ++i) {
+    Subtopology& sub = g.subtopologies[i];
+    sub.id = static_cast<int>(i);
+    for (const auto& id : sub.nodes) g.subtopology_of[id] = sub.id;
+  }
+  for (const auto& sub : g.subtopologies)
+    for (const auto& topic : sub.source_topics) g.reader_of_topic[topic] = sub.id;
   return g;
 }
 
 int Graph::SubtopologyReading(const std::string& topic) const {
   auto it = reader_of_topic.find(topic);
   return it == reader_of_topic.end() ? -1 : it->second;
+}
+
+const Subtopology* Graph::SubtopologyNamed(std::string_view name) const {
+  auto it = std::lower_bound(subtopologies.begin(), subtopologies.end(), name,
+                             [](const Subtopology& s, std::string_view n) { return s.name < n; });
+  return it != subtopologies.end() && it->name == name ? &*it : nullptr;
 }
 
 }  // namespace topo::plan

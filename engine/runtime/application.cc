@@ -3,11 +3,6 @@
 #include <map>
 #include <mutex>
 #include <random>
-#include <set>
-
-#include "engine/base/numbers.h"
-#include "engine/expr/time.h"
-#include "engine/runtime/partition_group.h"
 
 namespace topo::runtime {
 
@@ -68,25 +63,7 @@ Result<std::unique_ptr<Application>> Application::Create(std::shared_ptr<const C
   return app;
 }
 
-std::vector<log::TopicConfig> Application::TopicConfigs() const {
-  std::vector<log::TopicConfig> out;
-  for (const auto& [name, decl] : topology_->proto().topics()) {
-    log::TopicConfig c;
-    c.name = name;
-    c.partitions = std::max(1, decl.partitions());
-    c.compact = decl.cleanup() == "compact";
-    if (!decl.retention().empty() && decl.retention() != "-1") {
-      auto ms = expr::ParseDuration(decl.retention());
-      c.retention_ms = ms.ok() ? *ms : -1;
-    } else if (auto it = decl.config().find("retention.ms"); it != decl.config().end()) {
-      c.retention_ms = ParseInt64(it->second).value_or(-1);  // BuildGraph checked it (one of the two)
-    }
-    c.extra.insert(decl.config().begin(), decl.config().end());
-    out.push_back(std::move(c));
-  }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-  return out;
-}
+std::vector<log::TopicConfig> Application::TopicConfigs() const { return topology_->TopicConfigs(); }
 
 Status Application::EnsureTopics(std::vector<std::string>* report) {
   return log_->EnsureTopics(TopicConfigs(), report);

@@ -62,7 +62,7 @@ Type TypeFromField(const google::protobuf::FieldDescriptor* f, int depth) {
 }
 
 // A JSON topic's declared schema: field -> type name. Closed unless it has "*".
-Result<Type> TypeFromSchema(const google::protobuf::Map<std::string, std::string>& schema) {
+Result<Type> TypeFromSchema(const std::map<std::string, std::string>& schema) {
   static const std::map<std::string, Type::Kind> kKinds = {
       {"string", Type::Kind::kString},   {"int", Type::Kind::kInt},     {"double", Type::Kind::kDouble},
       {"decimal", Type::Kind::kDecimal}, {"bool", Type::Kind::kBool},   {"object", Type::Kind::kObject},
@@ -93,23 +93,7 @@ Type TypeFromCodec(const std::string& spec, const google::protobuf::DescriptorPo
   return Type::Any();
 }
 
-bool IsKnownCodec(const std::string& spec, const google::protobuf::DescriptorPool* protos, std::string* why) {
-  if (spec == "json" || spec == "string" || spec == "bytes" || spec == "int64") return true;
-  if (spec.rfind("proto:", 0) == 0) {
-    if (protos && protos->FindMessageTypeByName(spec.substr(6))) return true;
-    *why = "protobuf message '" + spec.substr(6) + "' is not in proto/ (compiled into topo)";
-    return false;
-  }
-  *why = "unknown codec '" + spec + "' (use json, string, bytes, int64 or topo.proto('pkg.Message'))";
-  return false;
-}
-
 }  // namespace
-
-const TopicSpec* CompiledTopology::topic(const std::string& name) const {
-  auto it = topics_.find(name);
-  return it == topics_.end() ? nullptr : &it->second;
-}
 
 const CompiledNode* CompiledTopology::node(const std::string& id) const {
   auto it = node_index_.find(id);
@@ -142,8 +126,8 @@ Result<std::unique_ptr<Codec>> CompiledTopology::MakeCodec(const std::string& sp
   return topo::MakeCodec(spec, protos_);
 }
 
-Result<std::shared_ptr<const CompiledTopology>> CompiledTopology::Compile(plan::LoadedTopology loaded,
-                                                                          plan::Diagnostics* diags) {
+Result<std::shared_ptr<const CompiledTopology>> CompiledTopology::Compile(
+    plan::LoadedTopology loaded, plan::Diagnostics* diags, const std::vector<PlanPass>& passes) {
   std::shared_ptr<CompiledTopology> ct(new CompiledTopology(std::move(loaded)));
   const plan::LoadedTopology& lt = ct->loaded_;
   const plan::Topology& t = lt.proto;
@@ -160,52 +144,53 @@ Result<std::shared_ptr<const CompiledTopology>> CompiledTopology::Compile(plan::
   if (cfg.has_max_task_idle_ms() && cfg.max_task_idle_ms() < 0)
     topo_error("config.max_task_idle_ms must not be negative");
 
+  PhysicalPlan& plan = ct->physical_;
+  plan = PhysicalPlan::FromUser(lt, ct->protos_, diags);
+  bool structure_ok = diags->size() == errors_before;
+  if (structure_ok && !passes.empty()) {
+    for (const auto& pass : passes) {
+      Status s = pass(plan);
+      if (!s.ok()) topo_error(s.message());
+    }
+    plan.Split(diags);
+    structure_ok = diags->size() == errors_before;
+  }
+
   std::map<std::string, Type> topic_value_types;
-  for (const auto& [name, topic] : t.topics()) {
-    TopicSpec spec{name, std::max(1, topic.partitions()), topic.key().empty() ? "string" : topic.key(),
-                   topic.value().empty() ? "json" : topic.value()};
-    std::string why;
-    if (!IsKnownCodec(spec.key_codec, ct->protos_, &why)) topo_error("topic '" + name + "': key: " + why);
-    if (!IsKnownCodec(spec.value_codec, ct->protos_, &why)) topo_error("topic '" + name + "': value: " + why);
-    if (topic.partitions() < 1) topo_error("topic '" + name + "': partitions must be at least 1");
-    if (auto limit = log::MaxMessageBytes(name, topic.config()); limit.ok())
-      spec.max_record_bytes = *limit;
-    else
-      topo_error(limit.status().message());
+  for (const auto& [name, spec] : plan.topics()) {
     Type vt = TypeFromCodec(spec.value_codec, ct->protos_);
-    if (!topic.schema().empty()) {
-      auto st = TypeFromSchema(topic.schema());
+    if (!spec.schema.empty()) {
+      auto st = TypeFromSchema(spec.schema);
       if (!st.ok())
         topo_error("topic '" + name + "': " + st.status().message());
       else
         vt = *st;
     }
     topic_value_types[name] = vt;
-    ct->topics_.emplace(name, std::move(spec));
   }
 
-  ct->graph_ = plan::BuildGraph(lt, diags);
-  const bool structure_ok = diags->size() == errors_before;
-
   // Compile every node in topological order, so each sees its inputs' types.
+  const plan::Graph& graph = plan.graph();
   std::map<std::string, StreamType> out_types;
-  for (const auto& id : ct->graph_.order) {
-    const plan::Node& pn = t.nodes().at(id);
-    CompiledNode cn{id, plan::NodeType(pn), &pn, nullptr, ct->graph_.subtopology_of[id], {}};
+  for (const auto& id : graph.order) {
+    const plan::Node& pn = plan.topology().nodes().at(id);
+    CompiledNode cn{id, plan::NodeType(pn), &pn, nullptr, graph.subtopology_of.at(id), {}};
     std::vector<StreamType> inputs;
     if (pn.has_source()) {
       for (const auto& topic : pn.source().topics()) {
-        const TopicSpec* ts = ct->topic(topic);
-        std::string kc = pn.source().key().empty() ? (ts ? ts->key_codec : "string") : pn.source().key();
-        Type vt =
-            pn.source().value().empty() && topic_value_types.count(topic)
-                ? topic_value_types[topic]
-                : TypeFromCodec(pn.source().value().empty() ? "json" : pn.source().value(), ct->protos_);
+        const TopicSpec* ts = plan.topic(topic);
+        if (ts == nullptr) {  // undeclared: reported by the graph
+          inputs.push_back({Type::Any(), Type::Any()});
+          continue;
+        }
+        const std::string& kc = pn.source().key().empty() ? ts->key_codec : pn.source().key();
+        Type vt = pn.source().value().empty() ? topic_value_types[topic]
+                                              : TypeFromCodec(pn.source().value(), ct->protos_);
         inputs.push_back({TypeFromCodec(kc, ct->protos_), vt});
       }
     } else {
       for (const auto& ref : pn.inputs()) {
-        auto [parent, port] = plan::SplitInput(t, ref);
+        auto [parent, port] = plan::SplitInput(plan.topology(), ref);
         auto it = out_types.find(parent);
         inputs.push_back(it != out_types.end() ? it->second : StreamType{});
       }
@@ -216,7 +201,7 @@ Result<std::shared_ptr<const CompiledTopology>> CompiledTopology::Compile(plan::
         diags->push_back(
             {lt.file, lt.NodeLine(id), id, "operator '" + cn.type + "' is not available in this build"});
     } else {
-      CompileContext ctx(lt, id, pn, std::move(inputs), diags, ct->protos_);
+      CompileContext ctx(lt, plan, id, pn, std::move(inputs), diags, ct->protos_);
       cn.spec = factory(ctx);
       if (cn.spec) out_types[id] = cn.spec->output_type;
     }
@@ -233,12 +218,32 @@ Result<std::shared_ptr<const CompiledTopology>> CompiledTopology::Compile(plan::
     ct->nodes_.push_back(std::move(cn));
   }
 
+  // A topic's records have one event time, which orders a task's partitions
+  // and advances its stream time: every source of a topic must agree on it.
+  std::map<std::string, std::pair<std::string, std::string>> event_time;  // topic -> (node, timestamp=)
+  for (const auto& id : graph.order) {  // graph.order: sources in id order first
+    const plan::Node& pn = plan.topology().nodes().at(id);
+    if (!pn.has_source()) continue;
+    for (const auto& topic : pn.source().topics()) {
+      auto [it, fresh] = event_time.emplace(topic, std::make_pair(id, pn.source().timestamp()));
+      if (fresh || it->second.second == pn.source().timestamp()) continue;
+      auto shown = [](const std::string& e) { return e.empty() ? std::string("none") : "'" + e + "'"; };
+      diags->push_back({lt.file, lt.NodeLine(id), id,
+                        "sources '" + it->second.first + "' and '" + id + "' read topic '" + topic +
+                            "' with different timestamp= (" + shown(it->second.second) + " and " +
+                            shown(pn.source().timestamp()) +
+                            "): a topic's records have one event time; give every source of it the same"});
+    }
+  }
+
   // Wire readers by output port index.
   if (structure_ok) {
     for (auto& cn : ct->nodes_) {
       if (!cn.spec) continue;
       std::vector<std::string> ports = cn.spec->OutputPorts();
-      for (const auto& e : ct->graph_.children[cn.id]) {
+      auto children = graph.children.find(cn.id);
+      if (children == graph.children.end()) continue;
+      for (const auto& e : children->second) {
         auto pit = std::find(ports.begin(), ports.end(), e.port);
         if (pit == ports.end()) {
           diags->push_back({lt.file, lt.NodeLine(e.child), e.child,

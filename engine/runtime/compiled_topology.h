@@ -1,37 +1,33 @@
 #pragma once
-// CompiledTopology: a loaded topology after validation — the graph, every
-// node's compiled OperatorSpec, and the topics with their codecs. Immutable and
+// CompiledTopology: a loaded topology after validation — its physical plan
+// (every topic's TopicSpec, the nodes as they run, the sub-topologies), every
+// node's compiled OperatorSpec, and the readers wired by port. Immutable and
 // shared by every task that runs it (DESIGN §8: the plan is immutable).
 //
-// Compile reports *all* problems of a file as diagnostics: the structural ones
-// from plan::BuildGraph and the expression/type ones from each operator's
-// factory. It returns an error status when there is at least one.
+// Compile reports *all* problems of a file as diagnostics: the topics' and the
+// structural ones from the physical plan (plan::BuildGraph inside it) and the
+// expression/type ones from each operator's factory. It returns an error
+// status when there is at least one.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "engine/log/record_size.h"
+#include "engine/log/log.h"
 #include "engine/plan/graph.h"
 #include "engine/plan/loader.h"
 #include "engine/runtime/operator.h"
+#include "engine/runtime/physical_plan.h"
 
 namespace topo::runtime {
-
-struct TopicSpec {
-  std::string name;
-  int32_t partitions = 1;
-  std::string key_codec;    // codec spec, "string" by default
-  std::string value_codec;  // codec spec, "json" by default
-  // The largest record a sink or dead letter may write (engine/log/record_size.h),
-  // from config max.message.bytes. Default: 1048588 (Kafka's)
-  int64_t max_record_bytes = log::kDefaultMaxMessageBytes;
-};
 
 struct CompiledNode {
   std::string id;
   std::string type;
+  // The node in the physical plan (owned by the CompiledTopology): the user's
+  // node as written, or one a step added (PhysicalPlan::IsInternalNode).
   const plan::Node* proto = nullptr;
   std::shared_ptr<const OperatorSpec> spec;
   int subtopology = 0;
@@ -39,18 +35,33 @@ struct CompiledNode {
   std::vector<std::pair<std::string, int>> readers;
 };
 
+// A step that edits the physical plan before any node is compiled: it adds
+// internal topics and nodes (physical_plan.h says how). None runs by default
+// yet; repartition, changelog and retry topics will be such steps.
+using PlanPass = std::function<Status(PhysicalPlan& plan)>;
+
 class CompiledTopology {
  public:
+  // Builds the physical plan, runs `passes` on it in order (when the user's
+  // plan has no problems so far; a pass's error is a problem of the file),
+  // splits it again, and compiles every node against the result.
   static Result<std::shared_ptr<const CompiledTopology>> Compile(plan::LoadedTopology loaded,
-                                                                 plan::Diagnostics* diags);
+                                                                 plan::Diagnostics* diags,
+                                                                 const std::vector<PlanPass>& passes = {});
 
   const plan::LoadedTopology& loaded() const { return loaded_; }
+  // The user's plan as written (describe's JSON shows it; config and tests live here).
   const plan::Topology& proto() const { return loaded_.proto; }
   const std::string& name() const { return loaded_.proto.name(); }
-  const plan::Graph& graph() const { return graph_; }
-  const std::map<std::string, TopicSpec>& topics() const { return topics_; }
+  const PhysicalPlan& physical() const { return physical_; }
+  // The physical plan's sub-topologies (its nodes, user and internal).
+  const plan::Graph& graph() const { return physical_.graph(); }
+  // Every topic, user and internal, by name.
+  const std::map<std::string, TopicSpec>& topics() const { return physical_.topics(); }
   // nullptr when not declared.
-  const TopicSpec* topic(const std::string& name) const;
+  const TopicSpec* topic(const std::string& name) const { return physical_.topic(name); }
+  // What the application passes to Log::EnsureTopics: every topic, sorted by name.
+  std::vector<log::TopicConfig> TopicConfigs() const { return physical_.TopicConfigs(); }
   // Nodes in topological order.
   const std::vector<CompiledNode>& nodes() const { return nodes_; }
   const CompiledNode* node(const std::string& id) const;
@@ -72,8 +83,7 @@ class CompiledTopology {
  private:
   explicit CompiledTopology(plan::LoadedTopology loaded) : loaded_(std::move(loaded)) {}
   plan::LoadedTopology loaded_;
-  plan::Graph graph_;
-  std::map<std::string, TopicSpec> topics_;
+  PhysicalPlan physical_;
   std::vector<CompiledNode> nodes_;
   std::map<std::string, size_t> node_index_;
   const google::protobuf::DescriptorPool* protos_ = nullptr;

@@ -25,15 +25,21 @@ Status Operator::Emit(Record&& record, int port) {
   return Status::Ok();
 }
 
-CompileContext::CompileContext(const plan::LoadedTopology& topology, const std::string& node_id,
-                               const plan::Node& node, std::vector<StreamType> input_types,
-                               plan::Diagnostics* diags, const google::protobuf::DescriptorPool* protos)
-    : topology_(topology),
+CompileContext::CompileContext(const plan::LoadedTopology& source, const PhysicalPlan& plan,
+                               const std::string& node_id, const plan::Node& node,
+                               std::vector<StreamType> input_types, plan::Diagnostics* diags,
+                               const google::protobuf::DescriptorPool* protos)
+    : source_(source),
+      plan_(plan),
       node_id_(node_id),
       node_(node),
       input_types_(std::move(input_types)),
       diags_(diags),
       protos_(protos) {}
+
+const plan::Topology& CompileContext::topology() const { return plan_.topology(); }
+
+const TopicSpec* CompileContext::topic(const std::string& name) const { return plan_.topic(name); }
 
 expr::Scope CompileContext::RecordScope(const StreamType& input, std::vector<expr::Variable> extra) const {
   using expr::Type;
@@ -68,7 +74,7 @@ expr::Type CompileContext::TopicValueType(const std::string& topic) const {
 
 void CompileContext::Error(const std::string& message) {
   ++errors_;
-  diags_->push_back({topology_.file, topology_.NodeLine(node_id_), node_id_, message});
+  diags_->push_back({source_.file, source_.NodeLine(node_id_), node_id_, message});
 }
 
 Registry& Registry::Global() {

@@ -156,16 +156,26 @@ class OperatorSpec {
 // The parts of slot `slot` that `exprs` (null entries ignored) read together.
 Projection UseOf(int slot, std::initializer_list<const expr::CompiledExpr*> exprs);
 
+class PhysicalPlan;
+struct TopicSpec;
+
 // Everything an operator's compile step may look at, and where it reports problems.
 class CompileContext {
  public:
-  CompileContext(const plan::LoadedTopology& topology, const std::string& node_id, const plan::Node& node,
-                 std::vector<StreamType> input_types, plan::Diagnostics* diags,
+  // `source` locates problems (file, line); `plan` is what runs: the node may
+  // be one the user did not write. Both must outlive the context.
+  CompileContext(const plan::LoadedTopology& source, const PhysicalPlan& plan, const std::string& node_id,
+                 const plan::Node& node, std::vector<StreamType> input_types, plan::Diagnostics* diags,
                  const google::protobuf::DescriptorPool* protos);
 
   const std::string& node_id() const { return node_id_; }
   const plan::Node& node() const { return node_; }
-  const plan::Topology& topology() const { return topology_.proto; }
+  // The topology as it runs (the physical plan's: the user's nodes and topics plus internal ones).
+  const plan::Topology& topology() const;
+  // The spec of a topic the node reads or writes, or nullptr when it is not
+  // declared (the graph check reports that). Points into the plan, which
+  // outlives every OperatorSpec compiled from it.
+  const TopicSpec* topic(const std::string& name) const;
   const std::vector<StreamType>& input_types() const { return input_types_; }
   const google::protobuf::DescriptorPool* protos() const { return protos_; }
 
@@ -182,7 +192,8 @@ class CompileContext {
   bool ok() const { return errors_ == 0; }
 
  private:
-  const plan::LoadedTopology& topology_;
+  const plan::LoadedTopology& source_;
+  const PhysicalPlan& plan_;
   const std::string& node_id_;
   const plan::Node& node_;
   std::vector<StreamType> input_types_;

@@ -13,11 +13,10 @@ namespace topo::runtime {
 void CheckDeclaredTests(const plan::LoadedTopology& lt, const google::protobuf::DescriptorPool* protos,
                         plan::Diagnostics* diags) {
   for (const auto& d : lt.problems) diags->push_back(d);
-  // The topics as CompiledTopology sees them (its defaults), sorted for DidYouMean.
+  // The topics as the physical plan sees them, sorted for DidYouMean.
   std::map<std::string, TopicSpec> topics;
-  for (const auto& [name, t] : lt.proto.topics())
-    topics[name] = {name, std::max(1, t.partitions()), t.key().empty() ? "string" : t.key(),
-                    t.value().empty() ? "json" : t.value()};
+  std::vector<std::string> reported;  // by CompiledTopology::Compile, with the topic
+  for (const auto& [name, t] : lt.proto.topics()) topics[name] = TopicSpecOf(name, t, protos, &reported);
   std::vector<std::string> topic_names;
   for (const auto& [name, spec] : topics) topic_names.push_back(name);
   // One codec per spec; a spec that does not make one is already reported with its topic.

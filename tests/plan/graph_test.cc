@@ -5,6 +5,31 @@
 namespace topo::plan {
 namespace {
 
+Graph GraphOf(const std::string& jsonnet) {
+  auto lt = LoadTopologyFromString("t.jsonnet", jsonnet, {});
+  EXPECT_TRUE(lt.ok()) << lt.status().message();
+  if (!lt.ok()) return {};
+  Diagnostics diags;
+  Graph g = BuildGraph(*lt, &diags);
+  for (const auto& d : diags) ADD_FAILURE() << d.ToString();
+  return g;
+}
+
+TEST(GraphTest, ASubtopologyIsNamedAfterItsAlphabeticallyFirstSourceTopic) {
+  Graph g = GraphOf(R"(
+local topo = import 'topo.libsonnet';
+topo.topology('t', {
+  topics: { zeta: topo.topic(), beta: topo.topic(), out: topo.topic() },
+  nodes: {
+    z: topo.source('zeta'), b: topo.source('beta'),
+    both: topo.merge(['z', 'b']), o: topo.sink('both', 'out'),
+  },
+}))");
+  ASSERT_EQ(g.subtopologies.size(), 1u);
+  EXPECT_EQ(g.subtopologies[0].name, "beta");
+  EXPECT_EQ(g.subtopologies[0].Task(0), (TaskId{"beta", 0}));
+}
+
 TEST(GraphTest, EachCycleNamesOnlyItsOwnNodes) {
   auto lt = LoadTopologyFromString("t.jsonnet", R"(
 local topo = import 'topo.libsonnet';

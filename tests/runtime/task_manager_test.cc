@@ -175,6 +175,26 @@ TEST_F(TaskManagerTest, StreamTimeIsCommittedAsMetadataAndRestored) {
   EXPECT_EQ(DecodeCommitMetadata(m2.at(kB)), std::optional<TimestampMs>(TimestampMs(100)));
 }
 
+TEST(EventTime, SourcesOfOneTopicMustAgreeOnTheirTimestamp) {
+  plan::Diagnostics diags = testing::CompileErrors(R"(
+local topo = import 'topo.libsonnet';
+topo.topology('two', {
+  topics: { a: topo.topic(), x: topo.topic(), y: topo.topic() },
+  nodes: {
+    first: topo.source('a', timestamp='value.t'),
+    second: topo.source('a'),
+    x: topo.sink('first', 'x'),
+    y: topo.sink('second', 'y'),
+  },
+}))");
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags[0].node, "second");
+  EXPECT_NE(diags[0].message.find("sources 'first' and 'second' read topic 'a' with different timestamp= "
+                                  "('value.t' and none)"),
+            std::string::npos)
+      << diags[0].message;
+}
+
 TEST(CommitMetadata, RoundTripsAndRejectsForeignText) {
   EXPECT_EQ(DecodeCommitMetadata(EncodeCommitMetadata(TimestampMs(-5))),
             std::optional<TimestampMs>(TimestampMs(-5)));
