@@ -65,10 +65,14 @@ class TaskContext {
         partition_(partition),
         collector_(collector),
         clock_(clock),
-        record_limits_(record_limits) {}
+        record_limits_(record_limits),
+        task_id_(topology.graph().subtopologies.at(subtopology).Task(partition.value())) {}
 
   const CompiledTopology& topology() const { return topology_; }
+  // This plan's index of the sub-topology (not persistent: see task_id()).
   int subtopology() const { return subtopology_; }
+  // The task's stable name, e.g. deal.events_3 (engine/plan/task_id.h).
+  const plan::TaskId& task_id() const { return task_id_; }
   Partition partition() const { return partition_; }
   TaskCollector& collector() { return collector_; }
   const Clock& clock() const { return *clock_; }
@@ -101,6 +105,7 @@ class TaskContext {
   TaskCollector collector_;
   const Clock* clock_;
   const std::map<std::string, int64_t>* record_limits_ = nullptr;
+  plan::TaskId task_id_;
   const RawRecord* current_input_ = nullptr;
   TimestampMs stream_time_{INT64_MIN};
   uint64_t failures_ = 0;

@@ -33,6 +33,19 @@ TaskManager::TaskManager(std::shared_ptr<const CompiledTopology> topology, TaskM
 
 TaskManager::~TaskManager() { CloseAllDirty(); }
 
+std::optional<plan::TaskId> TaskManager::TaskOf(const log::TopicPartition& tp) const {
+  const int sub = topology_->graph().SubtopologyReading(tp.topic);
+  if (sub < 0) return std::nullopt;
+  return topology_->graph().subtopologies[sub].Task(tp.partition.value());
+}
+
+std::vector<plan::TaskId> TaskManager::TaskIds() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<plan::TaskId> ids;
+  for (const auto& [id, entry] : tasks_) ids.push_back(id);
+  return ids;
+}
+
 Result<int> TaskManager::Assign(const std::vector<log::TopicPartition>& added) {
   std::vector<Entry*> fresh;
   {
@@ -40,12 +53,12 @@ Result<int> TaskManager::Assign(const std::vector<log::TopicPartition>& added) {
     for (const auto& tp : added) {
       const int sub = topology_->graph().SubtopologyReading(tp.topic);
       if (sub < 0) continue;
-      const Key key{sub, tp.partition.value()};
+      plan::TaskId key = topology_->graph().subtopologies[sub].Task(tp.partition.value());
       auto it = tasks_.find(key);
       if (it == tasks_.end()) {
         ASSIGN_OR_RETURN(auto task,
                          Task::Create(*topology_, sub, tp.partition, out_, clock_, record_limits_));
-        it = tasks_.emplace(key, Entry{std::move(task), {}, -1, false}).first;
+        it = tasks_.emplace(std::move(key), Entry{std::move(task), {}, -1, false}).first;
         fresh.push_back(&it->second);
       }
       if (!it->second.inputs.Find(tp)) it->second.inputs.Add(tp, &topic_in_[tp.topic]);
@@ -78,7 +91,8 @@ Status TaskManager::Restore(Entry& entry) {
 Status TaskManager::Suspend(const std::vector<log::TopicPartition>& removed) {
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& tp : removed) {
-    auto it = tasks_.find({topology_->graph().SubtopologyReading(tp.topic), tp.partition.value()});
+    std::optional<plan::TaskId> id = TaskOf(tp);
+    auto it = id ? tasks_.find(*id) : tasks_.end();
     if (it == tasks_.end()) continue;
     Task& task = *it->second.task;
     if (task.state() == TaskState::kSuspended) continue;
@@ -118,9 +132,10 @@ PartitionGroup::Queue* TaskManager::QueueOf(const RawRecord& r) {
   // Polled records come in runs of one partition: remember the last queue.
   if (last_queue_ && last_queue_->tp.partition == r.partition && last_queue_->tp.topic == r.topic)
     return last_queue_;
-  auto it = tasks_.find({topology_->graph().SubtopologyReading(r.topic), r.partition.value()});
-  last_queue_ =
-      it == tasks_.end() ? nullptr : it->second.inputs.Find(log::TopicPartition{r.topic, r.partition});
+  const log::TopicPartition tp{r.topic, r.partition};
+  std::optional<plan::TaskId> id = TaskOf(tp);
+  auto it = id ? tasks_.find(*id) : tasks_.end();
+  last_queue_ = it == tasks_.end() ? nullptr : it->second.inputs.Find(tp);
   return last_queue_;
 }
 
@@ -245,7 +260,8 @@ std::map<log::TopicPartition, int64_t> TaskManager::Lag() {
 
 std::optional<TimestampMs> TaskManager::StreamTimeOf(const log::TopicPartition& input) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = tasks_.find({topology_->graph().SubtopologyReading(input.topic), input.partition.value()});
+  std::optional<plan::TaskId> id = TaskOf(input);
+  auto it = id ? tasks_.find(*id) : tasks_.end();
   if (it == tasks_.end()) return std::nullopt;
   return it->second.task->context().stream_time();
 }

@@ -110,6 +110,8 @@ class TaskManager {
 
   // The stream time of the task that reads `input`; nullopt when none does.
   std::optional<TimestampMs> StreamTimeOf(const log::TopicPartition& input) const;
+  // The ids of the tasks, in order.
+  std::vector<plan::TaskId> TaskIds() const;
   // Consumer lag per owned input partition: buffered + known beyond.
   std::map<log::TopicPartition, int64_t> Lag();
 
@@ -131,8 +133,10 @@ class TaskManager {
     int64_t waiting_since_ms = -1;  // for a lagging empty partition; -1: not waiting
     bool processed = false;         // input processed since the last commit
   };
-  using Key = std::pair<int, int32_t>;  // (sub-topology index, partition)
-  using Map = std::map<Key, Entry>;
+  using Map = std::map<plan::TaskId, Entry>;
+
+  // The task that reads `tp`: nullopt when no sub-topology reads its topic.
+  std::optional<plan::TaskId> TaskOf(const log::TopicPartition& tp) const;
 
   Status ProcessTask(Entry& entry, std::vector<log::TopicPartition>* resume, bool* more);
   Status Restore(Entry& entry);
