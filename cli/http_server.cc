@@ -153,6 +153,12 @@ std::string MetricsText(const runtime::AppSnapshot& snap) {
       per_partition;
   Metric(&out, "topo_consumer_lag", "gauge",
          "Records of the input partitions this instance owns not yet processed.", total_lag);
+  out +=
+      "# HELP topo_task_stream_time_seconds A task's stream time: the highest event time it processed "
+      "(epoch seconds).\n"
+      "# TYPE topo_task_stream_time_seconds gauge\n";
+  for (const auto& [task, ms] : snap.stream_time)
+    out += "topo_task_stream_time_seconds{task=\"" + LabelValue(task) + "\"} " + Number(ms / 1e3) + "\n";
   return out;
 }
 

@@ -100,10 +100,10 @@ Status EmbeddedConsumer::Rebalance() {
   announced_ = true;
   for (const auto& tp : added) {
     ASSIGN_OR_RETURN(PartitionState * part, log_->FindPartition(tp.topic, tp.partition));
-    ASSIGN_OR_RETURN(std::optional<Offset> committed, ReadCommitted(tp));
+    ASSIGN_OR_RETURN(std::optional<OffsetAndMetadata> committed, ReadCommitted(tp));
     auto a = std::make_unique<Assigned>();
     a->part = part;
-    a->position = committed ? committed->value() : part->begin.load();
+    a->position = committed ? committed->offset.value() : part->begin.load();
     a->upper = rocksdb::Slice(part->upper);
     assigned_[tp] = std::move(a);
   }
@@ -232,18 +232,18 @@ Status EmbeddedConsumer::SetPaused(const std::vector<TopicPartition>& tps, bool 
   return Status::Ok();
 }
 
-Result<std::optional<Offset>> EmbeddedConsumer::ReadCommitted(const TopicPartition& tp) {
+Result<std::optional<OffsetAndMetadata>> EmbeddedConsumer::ReadCommitted(const TopicPartition& tp) {
   const EmbeddedDb& db = log_->db();
   std::string v;
   rocksdb::Status s = db.db->Get(rocksdb::ReadOptions(), db.offsets, GroupOffsetKey(group_, tp), &v);
-  if (s.IsNotFound()) return std::optional<Offset>();
+  if (s.IsNotFound()) return std::optional<OffsetAndMetadata>();
   if (!s.ok()) return FromRocks(s, "reading group '" + group_ + "' offset of " + tp.ToString());
-  std::optional<int64_t> offset = DecodeOffsetValue(v);
-  if (!offset) return Status::Internal("corrupt group offset of " + tp.ToString() + " in " + db.dir);
-  return std::optional<Offset>(Offset(*offset));
+  std::optional<OffsetAndMetadata> committed = DecodeCommitted(v);
+  if (!committed) return Status::Internal("corrupt group offset of " + tp.ToString() + " in " + db.dir);
+  return committed;
 }
 
-Result<std::optional<Offset>> EmbeddedConsumer::Committed(const TopicPartition& tp) {
+Result<std::optional<OffsetAndMetadata>> EmbeddedConsumer::CommittedWithMetadata(const TopicPartition& tp) {
   RETURN_IF_ERROR(CheckOpen());
   ASSIGN_OR_RETURN(PartitionState * part, log_->FindPartition(tp.topic, tp.partition));
   (void)part;
@@ -260,16 +260,28 @@ Status EmbeddedConsumer::Seek(const TopicPartition& tp, Offset offset) {
   return Status::Ok();
 }
 
-Status EmbeddedConsumer::CommitOffsets(const OffsetMap& offsets) {
-  RETURN_IF_ERROR(CheckOpen());
-  const EmbeddedDb& db = log_->db();
-  rocksdb::WriteBatch batch;
+Status EmbeddedConsumer::PutCommitted(const OffsetMap& offsets, const CommitMetadata& metadata,
+                                      rocksdb::WriteBatch* batch) {
+  static const std::string kNone;
   for (const auto& [tp, offset] : offsets) {
     ASSIGN_OR_RETURN(PartitionState * part, log_->FindPartition(tp.topic, tp.partition));
     (void)part;
-    if (!Owns(tp)) return NotAssigned(tp).WithContext("offset commit refused");
-    batch.Put(db.offsets, GroupOffsetKey(group_, tp), OffsetValue(offset.value()));
+    if (!Owns(tp)) return NotAssigned(tp);
+    auto m = metadata.find(tp);
+    const std::string& meta = m == metadata.end() ? kNone : m->second;
+    // What Kafka accepts, so that what works here works there.
+    RETURN_IF_ERROR(CheckCommitMetadata(tp, meta));
+    EncodeCommitted(offset.value(), meta, &value_buf_);
+    batch->Put(log_->db().offsets, GroupOffsetKey(group_, tp), value_buf_);
   }
+  return Status::Ok();
+}
+
+Status EmbeddedConsumer::CommitOffsets(const OffsetMap& offsets, const CommitMetadata& metadata) {
+  RETURN_IF_ERROR(CheckOpen());
+  const EmbeddedDb& db = log_->db();
+  rocksdb::WriteBatch batch;
+  RETURN_IF_ERROR(PutCommitted(offsets, metadata, &batch).WithContext("offset commit refused"));
   rocksdb::Status s = db.db->Write(db.write_options, &batch);
   if (!s.ok()) return FromRocks(s, "committing offsets of group '" + group_ + "'");
   return Status::Ok();

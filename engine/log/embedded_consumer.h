@@ -11,7 +11,8 @@
 // - A revoked partition's position, pause and iterator go with it: one
 //   assigned again starts afresh (committed offset, not paused).
 // - A member commits only partitions it owns; a consumer that never
-//   subscribed commits anything (a tool resetting offsets).
+//   subscribed commits anything (a tool resetting offsets). A commit's
+//   metadata is stored beside its offset, in the same write.
 //
 // Thread-safety: one thread uses a consumer (log.h); it synchronizes with the
 // group and with writers through the log's state mutex.
@@ -40,6 +41,12 @@ class EmbeddedConsumer final : public Consumer {
   // A group member commits only what it owns; a consumer that never subscribed
   // commits anything (a tool resetting offsets).
   bool Owns(const TopicPartition& tp) const { return !closed_ && (!subscribed_ || Find(tp) != nullptr); }
+  // Adds `offsets`, each with its metadata, to *batch as this consumer's
+  // group's committed positions: what CommitOffsets writes, and what a
+  // transaction writes beside its records. Refuses the whole commit when a
+  // partition does not exist, is not this consumer's (Owns), or its metadata
+  // fails CheckCommitMetadata (log.h).
+  Status PutCommitted(const OffsetMap& offsets, const CommitMetadata& metadata, rocksdb::WriteBatch* batch);
 
   Status SubscribeCopartitioned(const std::vector<std::vector<std::string>>& copartitioned,
                                 RebalanceListener* listener) override;
@@ -47,9 +54,10 @@ class EmbeddedConsumer final : public Consumer {
   Status Pause(const std::vector<TopicPartition>& tps) override { return SetPaused(tps, true); }
   Status Resume(const std::vector<TopicPartition>& tps) override { return SetPaused(tps, false); }
   std::optional<int64_t> KnownLag(const TopicPartition& tp) override;
-  Result<std::optional<Offset>> Committed(const TopicPartition& tp) override;
+  Result<std::optional<OffsetAndMetadata>> CommittedWithMetadata(const TopicPartition& tp) override;
   Status Seek(const TopicPartition& tp, Offset offset) override;
-  Status CommitOffsets(const OffsetMap& offsets) override;
+  using Consumer::CommitOffsets;
+  Status CommitOffsets(const OffsetMap& offsets, const CommitMetadata& metadata) override;
   Status Close() override;
 
  private:
@@ -74,7 +82,7 @@ class EmbeddedConsumer final : public Consumer {
   Status Rebalance();
   Status ReadAvailable(size_t max_records, std::vector<RawRecord>* out);
   Status ReadPartition(Assigned& a, size_t limit, std::vector<RawRecord>* out);
-  Result<std::optional<Offset>> ReadCommitted(const TopicPartition& tp);
+  Result<std::optional<OffsetAndMetadata>> ReadCommitted(const TopicPartition& tp);
   void LeaveGroup();
 
   EmbeddedLogImpl* log_;
@@ -88,6 +96,7 @@ class EmbeddedConsumer final : public Consumer {
   size_t rr_ = 0;  // round-robin start among assigned partitions
   std::vector<Assigned*> order_;
   std::string key_buf_;
+  std::string value_buf_;
 };
 
 }  // namespace topo::log::embedded

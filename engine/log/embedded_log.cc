@@ -178,14 +178,16 @@ Status EmbeddedLogImpl::OpenImpl(const EmbeddedLogOptions& options) {
 
   std::string format;
   s = db_.db->Get(rocksdb::ReadOptions(), cf_default_, kFormatKey, &format);
-  if (s.IsNotFound()) {
-    s = db_.db->Put(db_.write_options, cf_default_, kFormatKey, kFormatValue);
-    if (!s.ok()) return FromRocks(s, "writing " + db_path);
-  } else if (!s.ok()) {
-    return FromRocks(s, "reading " + db_path);
-  } else if (format != kFormatValue) {
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading " + db_path);
+  if (s.ok() && format != kFormatValue && format != kFormatValueV1) {
     return Status::FailedPrecondition(db_path + " holds '" + format + "', not a " + kFormatValue +
                                       " (written by another topo version?)");
+  }
+  // A new database, or one of format 1, which format 2 reads as it is: marked
+  // as format 2 before anything of format 2 (commit metadata) is written.
+  if (format != kFormatValue) {
+    s = db_.db->Put(db_.write_options, cf_default_, kFormatKey, kFormatValue);
+    if (!s.ok()) return FromRocks(s, "writing " + db_path);
   }
   return LoadTopics();
 }

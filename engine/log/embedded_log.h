@@ -11,7 +11,8 @@
 // Layout of <dir>:
 //   OWNER             the lock file (flock) holding the owner's pid
 //   db/               the RocksDB database, with these column families:
-//     default         "format" -> "topo-embedded-log 1"
+//     default         "format" -> "topo-embedded-log 2" (a format 1 dir, whose group
+//                     offsets have no metadata, opens as it is and is marked 2)
 //     topics          <topic> -> TopicConfig (partitions, compact, retention_ms, extra)
 //     records         <topic> '/' <partition: 4 bytes big-endian> <offset: 8 bytes big-endian>
 //                     -> varint flags (bit 0 key set, bit 1 value set), zigzag-varint
@@ -19,7 +20,8 @@
 //                        varint header count, (varint len + name, varint len + value)*
 //     log_start       <topic> '/' <partition BE4> -> the partition's first offset (BE8),
 //                     written when retention deletes its head
-//     group_offsets   <group> '/' <topic> '/' <partition BE4> -> next offset to read (BE8)
+//     group_offsets   <group> '/' <topic> '/' <partition BE4> -> next offset to read (BE8),
+//                        then the commit's metadata (log.h CommitMetadata; none: nothing)
 // Topic names follow Kafka's rule ([a-zA-Z0-9._-], at most 249 characters), so
 // a key's topic ends at its first '/' and each partition's records are one
 // contiguous, offset-ordered key range.
@@ -28,11 +30,11 @@
 // producer's Send writes its record at once with the partition's next offset; a
 // transactional producer's records get theirs in CommitTransaction, which, under
 // one per-log writer mutex, writes the records AND the group's consumed offsets
-// in ONE WriteBatch and then advances the in-memory end offsets. Outputs and
-// input positions therefore commit atomically (exactly-once on this backend),
-// and readers see each partition's offsets in order with no holes from
-// in-flight writes. End offsets are recovered at open from each partition's
-// last key (and its log_start, when retention emptied it).
+// (with their metadata) in ONE WriteBatch and then advances the in-memory end
+// offsets. Outputs and input positions therefore commit atomically
+// (exactly-once on this backend), and readers see each partition's offsets in
+// order with no holes from in-flight writes. End offsets are recovered at open
+// from each partition's last key (and its log_start, when retention emptied it).
 //
 // Durability. Every write goes through RocksDB's WAL, which reaches the OS
 // before Write returns, so a process crash (SIGKILL) loses nothing that was

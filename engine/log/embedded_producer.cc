@@ -106,7 +106,8 @@ Status EmbeddedProducer::AbortTransaction() {
   return Status::Ok();
 }
 
-Status EmbeddedProducer::CommitTransaction(const OffsetMap& consumed, Consumer& consumer) {
+Status EmbeddedProducer::CommitTransaction(const OffsetMap& consumed, const CommitMetadata& metadata,
+                                           Consumer& consumer) {
   RETURN_IF_ERROR(CheckFenced());
   RETURN_IF_ERROR(CheckInTransaction("CommitTransaction"));
   auto* ec = dynamic_cast<EmbeddedConsumer*>(&consumer);
@@ -114,17 +115,10 @@ Status EmbeddedProducer::CommitTransaction(const OffsetMap& consumed, Consumer& 
     return Status::Invalid("CommitTransaction needs a consumer of the same embedded log");
   }
   batch_.Clear();
-  for (const auto& [tp, offset] : consumed) {
-    ASSIGN_OR_RETURN(PartitionState * part, log_->FindPartition(tp.topic, tp.partition));
-    (void)part;
-    // A consumer whose partition moved on must not overwrite its successor's progress.
-    if (!ec->Owns(tp)) {
-      return Status::FailedPrecondition("partition " + tp.ToString() +
-                                        " is no longer assigned to this consumer")
-          .WithContext("transaction commit refused");
-    }
-    batch_.Put(log_->db().offsets, GroupOffsetKey(ec->group(), tp), OffsetValue(offset.value()));
-  }
+  // The consumed offsets and their metadata go in the same WriteBatch as the
+  // records; a consumer whose partition moved on must not overwrite its
+  // successor's progress (PutCommitted refuses it).
+  RETURN_IF_ERROR(ec->PutCommitted(consumed, metadata, &batch_).WithContext("transaction commit refused"));
   RETURN_IF_ERROR(WritePending("committing transaction '" + txn_id_ + "'"));
   ClearTransaction();
   return Status::Ok();

@@ -38,7 +38,9 @@ class EmbeddedProducer final : public Producer {
   Status Send(RawRecord record) override;
   Status Flush() override { return transactional() ? CheckFenced() : FlushPlain(); }
   Status BeginTransaction() override;
-  Status CommitTransaction(const OffsetMap& consumed, Consumer& consumer) override;
+  using Producer::CommitTransaction;
+  Status CommitTransaction(const OffsetMap& consumed, const CommitMetadata& metadata,
+                           Consumer& consumer) override;
   Status AbortTransaction() override;
 
  private:

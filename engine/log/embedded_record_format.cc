@@ -99,6 +99,17 @@ std::optional<int64_t> DecodeOffsetValue(std::string_view v) {
   return static_cast<int64_t>(GetBE64(v.data()));
 }
 
+void EncodeCommitted(int64_t offset, std::string_view metadata, std::string* out) {
+  out->clear();
+  PutBE64(out, static_cast<uint64_t>(offset));
+  out->append(metadata);
+}
+
+std::optional<OffsetAndMetadata> DecodeCommitted(std::string_view v) {
+  if (v.size() < 8) return std::nullopt;
+  return OffsetAndMetadata{Offset(static_cast<int64_t>(GetBE64(v.data()))), std::string(v.substr(8))};
+}
+
 namespace {
 constexpr uint64_t kHasKey = 1;
 constexpr uint64_t kHasValue = 2;

@@ -20,9 +20,13 @@
 
 namespace topo::log::embedded {
 
-// The database's format marker (column family `default`).
+// The database's format marker (column family `default`). Format 2 added the
+// metadata of group offsets; a format 1 database is format 2 data without any
+// (OpenImpl upgrades its marker, so an older topo refuses it by name instead
+// of misreading it).
 inline constexpr char kFormatKey[] = "format";
-inline constexpr char kFormatValue[] = "topo-embedded-log 1";
+inline constexpr char kFormatValue[] = "topo-embedded-log 2";
+inline constexpr char kFormatValueV1[] = "topo-embedded-log 1";
 
 // Column families (`default` holds only the format marker).
 inline constexpr char kCfTopics[] = "topics";
@@ -62,10 +66,17 @@ std::string GroupOffsetKey(const std::string& group, const TopicPartition& tp);
 
 // ---- values ----
 
-// An offset (BE8): the log_start and group_offsets values.
+// An offset (BE8): the log_start value.
 std::string OffsetValue(int64_t offset);
 // The offset of an OffsetValue; nullopt when `v` is not one.
 std::optional<int64_t> DecodeOffsetValue(std::string_view v);
+
+// A group's committed position (group_offsets): the offset (BE8), then the
+// commit's metadata as it is (format 2). Without metadata it is an
+// OffsetValue, which is what format 1 wrote.
+void EncodeCommitted(int64_t offset, std::string_view metadata, std::string* out);
+// nullopt when `v` is shorter than an offset.
+std::optional<OffsetAndMetadata> DecodeCommitted(std::string_view v);
 
 // A record, without its topic, partition and offset (those are its key).
 void EncodeRecord(const RawRecord& r, std::string* out);

@@ -1,6 +1,8 @@
 #include "engine/log/kafka_client.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <utility>
 
 namespace topo::log::kafka {
@@ -35,6 +37,22 @@ ListPtr ToList(const OffsetMap& offsets) {
   for (const auto& [tp, offset] : offsets) {
     rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition.value())->offset =
         offset.value();
+  }
+  return list;
+}
+
+Result<ListPtr> CommitList(const OffsetMap& offsets, const CommitMetadata& metadata) {
+  ListPtr list = ToList(offsets);
+  for (int i = 0; i < list->cnt; ++i) {
+    rd_kafka_topic_partition_t* e = &list->elems[i];
+    auto m = metadata.find(TopicPartition{e->topic, Partition(e->partition)});
+    if (m == metadata.end() || m->second.empty()) continue;
+    RETURN_IF_ERROR(CheckCommitMetadata(m->first, m->second));
+    // The list owns it: librdkafka frees it with the list (free()).
+    e->metadata = std::malloc(m->second.size());
+    if (e->metadata == nullptr) std::abort();
+    std::memcpy(e->metadata, m->second.data(), m->second.size());
+    e->metadata_size = m->second.size();
   }
   return list;
 }

@@ -87,6 +87,11 @@ std::string Quoted(const std::string& s);
 ListPtr ToList(const std::vector<TopicPartition>& tps);
 // Each partition with its offset.
 ListPtr ToList(const OffsetMap& offsets);
+// What rd_kafka_commit and rd_kafka_send_offsets_to_transaction take: each
+// partition with its offset and its metadata, when `metadata` has some (none
+// is sent as an empty string). Metadata that fails CheckCommitMetadata
+// (log.h) is an error naming the partition.
+Result<ListPtr> CommitList(const OffsetMap& offsets, const CommitMetadata& metadata);
 std::vector<TopicPartition> FromList(const rd_kafka_topic_partition_list_t* list);
 // The first per-partition error of a list librdkafka filled in, as "t[p]: why";
 // empty when there is none.

@@ -164,7 +164,7 @@ class KafkaConsumer final : public Consumer, public ClientBase {
     return PauseResume(now, false);
   }
 
-  Result<std::optional<Offset>> Committed(const TopicPartition& tp) override {
+  Result<std::optional<OffsetAndMetadata>> CommittedWithMetadata(const TopicPartition& tp) override {
     RETURN_IF_ERROR(CheckOpen());
     ListPtr list = ToList(std::vector<TopicPartition>{tp});
     rd_kafka_resp_err_t err = rd_kafka_committed(rk_, list.get(), options_->admin_timeout_ms);
@@ -174,9 +174,12 @@ class KafkaConsumer final : public Consumer, public ClientBase {
                              Quoted(group_) + " within " + Seconds(options_->admin_timeout_ms) + ": " +
                              rd_kafka_err2str(err));
     }
-    int64_t offset = list->elems[0].offset;
-    if (offset < 0) return std::optional<Offset>();  // RD_KAFKA_OFFSET_INVALID: never committed
-    return std::optional<Offset>(Offset(offset));
+    const rd_kafka_topic_partition_t& e = list->elems[0];
+    if (e.offset < 0) return std::optional<OffsetAndMetadata>();  // RD_KAFKA_OFFSET_INVALID: never committed
+    OffsetAndMetadata committed{Offset(e.offset), ""};
+    if (e.metadata != nullptr)
+      committed.metadata.assign(static_cast<const char*>(e.metadata), e.metadata_size);
+    return std::optional<OffsetAndMetadata>(std::move(committed));
   }
 
   Status Seek(const TopicPartition& tp, Offset offset) override {
@@ -195,11 +198,12 @@ class KafkaConsumer final : public Consumer, public ClientBase {
     return Status::Ok();
   }
 
-  Status CommitOffsets(const OffsetMap& offsets) override {
+  using Consumer::CommitOffsets;
+  Status CommitOffsets(const OffsetMap& offsets, const CommitMetadata& metadata) override {
     RETURN_IF_ERROR(CheckOpen());
     // An empty list would mean "commit the current positions" to librdkafka.
     if (offsets.empty()) return Status::Ok();
-    ListPtr list = ToList(offsets);
+    ASSIGN_OR_RETURN(ListPtr list, CommitList(offsets, metadata));
     rd_kafka_resp_err_t err = rd_kafka_commit(rk_, list.get(), /*async=*/0);
     std::string why;
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {

@@ -13,7 +13,8 @@
 //   placed by that partitioner, so it lands where a Java producer would put it.
 // - A non-empty transactional id makes a transactional producer (EOS v2):
 //   transactions are initialized when it is created. CommitTransaction sends the
-//   consumed offsets with the consumer's group metadata, then commits. Its
+//   consumed offsets (each with its commit metadata) with the consumer's group
+//   metadata, then commits. Its
 //   result is one of: ok (committed); a retryable error (the transaction was
 //   aborted, nothing of it is visible and the offsets were not stored: begin a
 //   new one and reprocess from the last committed offsets); a non-retryable

@@ -125,7 +125,9 @@ class KafkaProducer final : public Producer, public ClientBase {
                                       " cannot begin a transaction: " + rd_kafka_error_string(error.get()));
   }
 
-  Status CommitTransaction(const OffsetMap& consumed, Consumer& consumer) override {
+  using Producer::CommitTransaction;
+  Status CommitTransaction(const OffsetMap& consumed, const CommitMetadata& metadata,
+                           Consumer& consumer) override {
     RETURN_IF_ERROR(CheckTransactional());
     rd_kafka_t* consumer_handle = KafkaConsumerHandle(consumer);
     if (consumer_handle == nullptr) {
@@ -135,7 +137,7 @@ class KafkaProducer final : public Producer, public ClientBase {
     if (!delivery_error_.ok()) return AbortBecause("deliver a record", delivery_error_.message());
     const auto deadline = SteadyClock::now() + std::chrono::milliseconds(options_->transaction_timeout_ms);
     if (!consumed.empty()) {
-      ListPtr offsets = ToList(consumed);
+      ASSIGN_OR_RETURN(ListPtr offsets, CommitList(consumed, metadata));
       GroupMetadataPtr group(rd_kafka_consumer_group_metadata(consumer_handle));
       RETURN_IF_ERROR(TxnCall("send the consumed offsets", deadline, [&](int timeout_ms) {
         return rd_kafka_send_offsets_to_transaction(rk_, offsets.get(), group.get(), timeout_ms);

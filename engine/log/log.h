@@ -12,12 +12,14 @@
 // Thread-safety: a Log may be shared by threads. Each Consumer and Producer
 // belongs to one thread.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/base/status.h"
@@ -51,8 +53,29 @@ struct OffsetAndMetadata {
   std::string metadata;
 };
 // Per-partition metadata to commit beside OffsetMap's offsets; a partition
-// missing here commits empty metadata.
+// missing here commits empty metadata. Entries for partitions the OffsetMap
+// does not hold are ignored.
 using CommitMetadata = std::map<TopicPartition, std::string>;
+// Kafka's default offset.metadata.max.bytes: a broker refuses longer metadata
+// (OFFSET_METADATA_TOO_LARGE), and so does every backend.
+inline constexpr size_t kMaxCommitMetadataBytes = 4096;
+
+// What every backend accepts as one partition's commit metadata: UTF-8 text
+// (Kafka sends it as a protocol string) of at most kMaxCommitMetadataBytes,
+// without a NUL byte (librdkafka would cut it there). Length and NUL are
+// checked (InvalidArgument naming the partition); UTF-8 is the caller's part.
+inline Status CheckCommitMetadata(const TopicPartition& tp, std::string_view metadata) {
+  if (metadata.size() > kMaxCommitMetadataBytes) {
+    return Status::Invalid("commit metadata of " + tp.ToString() + " has " + std::to_string(metadata.size()) +
+                           " bytes, more than " + std::to_string(kMaxCommitMetadataBytes) +
+                           " (Kafka's offset.metadata.max.bytes)");
+  }
+  if (metadata.find('\0') != std::string_view::npos) {
+    return Status::Invalid("commit metadata of " + tp.ToString() +
+                           " holds a NUL byte; it must be text (Kafka sends it as a string)");
+  }
+  return Status::Ok();
+}
 
 // Partition assignment changes, delivered on the consumer's thread inside Poll.
 class RebalanceListener {
@@ -101,18 +124,21 @@ class Consumer {
   // does not know. A task reading several partitions waits for a partition
   // with known lag before picking the next record by timestamp.
   virtual std::optional<int64_t> KnownLag(const TopicPartition&) { return std::nullopt; }
+  // The group's committed position with the metadata committed beside it
+  // (empty when none was), or nullopt when the group never committed.
+  virtual Result<std::optional<OffsetAndMetadata>> CommittedWithMetadata(const TopicPartition& tp) = 0;
   // The group's committed position, or nullopt when it never committed.
-  virtual Result<std::optional<Offset>> Committed(const TopicPartition& tp) = 0;
-  // TEMPORARY until the log's commit metadata lands.
-  virtual Result<std::optional<OffsetAndMetadata>> CommittedWithMetadata(const TopicPartition& tp) {
-    ASSIGN_OR_RETURN(std::optional<Offset> o, Committed(tp));
-    if (!o) return std::optional<OffsetAndMetadata>();
-    return std::optional<OffsetAndMetadata>(OffsetAndMetadata{*o, ""});
+  Result<std::optional<Offset>> Committed(const TopicPartition& tp) {
+    ASSIGN_OR_RETURN(std::optional<OffsetAndMetadata> committed, CommittedWithMetadata(tp));
+    if (!committed) return std::optional<Offset>();
+    return std::optional<Offset>(committed->offset);
   }
   virtual Status Seek(const TopicPartition& tp, Offset offset) = 0;
-  // At-least-once: commits positions (after the outputs were acknowledged).
-  virtual Status CommitOffsets(const OffsetMap& offsets) = 0;
-  Status CommitOffsets(const OffsetMap& offsets, const CommitMetadata&) { return CommitOffsets(offsets); }
+  // At-least-once: commits positions (after the outputs were acknowledged),
+  // each with its metadata. Metadata CheckCommitMetadata refuses commits
+  // nothing.
+  virtual Status CommitOffsets(const OffsetMap& offsets, const CommitMetadata& metadata) = 0;
+  Status CommitOffsets(const OffsetMap& offsets) { return CommitOffsets(offsets, {}); }
   virtual Status Close() = 0;
 };
 
@@ -126,11 +152,14 @@ class Producer {
   virtual Status Flush() = 0;
   virtual Status BeginTransaction() = 0;
   // Atomically makes the transaction's records visible and stores `consumed`
-  // as the group's committed offsets. On a fatal error (fenced) the producer
-  // must not be used again.
-  virtual Status CommitTransaction(const OffsetMap& consumed, Consumer& consumer) = 0;
-  Status CommitTransaction(const OffsetMap& consumed, const CommitMetadata&, Consumer& consumer) {
-    return CommitTransaction(consumed, consumer);
+  // as the group's committed offsets, each with its `metadata`. On a fatal
+  // error (fenced) the producer must not be used again. Metadata
+  // CheckCommitMetadata refuses is InvalidArgument with nothing sent, the
+  // transaction still open (to abort).
+  virtual Status CommitTransaction(const OffsetMap& consumed, const CommitMetadata& metadata,
+                                   Consumer& consumer) = 0;
+  Status CommitTransaction(const OffsetMap& consumed, Consumer& consumer) {
+    return CommitTransaction(consumed, {}, consumer);
   }
   virtual Status AbortTransaction() = 0;
 };

@@ -51,6 +51,10 @@ struct AppSnapshot {
   // not yet processed (buffered, or beyond what the consumer fetched, as far
   // as it knows without asking the broker). Updated 4 times a second.
   std::map<log::TopicPartition, int64_t> lag;
+  // Per task (its id, e.g. deal.events_3): its stream time in epoch ms, the
+  // highest event time it processed (restored from the commit metadata when
+  // the task was created). Tasks that have none yet are left out.
+  std::map<std::string, int64_t> stream_time;
 };
 
 }  // namespace topo::runtime

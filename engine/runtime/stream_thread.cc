@@ -173,6 +173,7 @@ void StreamThread::AddTo(AppSnapshot* s) const {
   s->enforced_processing += tasks_->enforced();
   tasks_->AddTopicMetrics(&s->topic_in, &s->topic_errors);
   tasks_->AddNodeMetrics(&s->nodes);
+  tasks_->AddStreamTimes(&s->stream_time);
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [topic, c] : topic_out_) {
     s->topic_out[topic] += c.written.Get();

@@ -47,30 +47,40 @@ std::vector<plan::TaskId> TaskManager::TaskIds() const {
 }
 
 Result<int> TaskManager::Assign(const std::vector<log::TopicPartition>& added) {
-  std::vector<Entry*> fresh;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& tp : added) {
-      const int sub = topology_->graph().SubtopologyReading(tp.topic);
-      if (sub < 0) continue;
-      plan::TaskId key = topology_->graph().subtopologies[sub].Task(tp.partition.value());
-      auto it = tasks_.find(key);
-      if (it == tasks_.end()) {
-        ASSIGN_OR_RETURN(auto task,
-                         Task::Create(*topology_, sub, tp.partition, out_, clock_, record_limits_));
-        it = tasks_.emplace(std::move(key), Entry{std::move(task), {}, -1, false}).first;
-        fresh.push_back(&it->second);
+  // New tasks are created and restored aside, and appear (to the metrics
+  // readers too) only once running.
+  Map fresh;
+  for (const auto& tp : added) {
+    std::optional<plan::TaskId> id = TaskOf(tp);
+    if (!id) continue;
+    InputCounters* counters;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      counters = &topic_in_[tp.topic];
+      if (auto it = tasks_.find(*id); it != tasks_.end()) {  // a task gaining a partition back
+        if (!it->second.inputs.Find(tp)) it->second.inputs.Add(tp, counters);
+        last_queue_ = nullptr;  // queues moved
+        continue;
       }
-      if (!it->second.inputs.Find(tp)) it->second.inputs.Add(tp, &topic_in_[tp.topic]);
     }
-    last_queue_ = nullptr;  // queues moved
+    auto it = fresh.find(*id);
+    if (it == fresh.end()) {
+      const int sub = topology_->graph().SubtopologyReading(tp.topic);
+      ASSIGN_OR_RETURN(auto task, Task::Create(*topology_, sub, tp.partition, out_, clock_, record_limits_));
+      it = fresh.emplace(*id, Entry{std::move(task), {}, -1, false}).first;
+    }
+    if (!it->second.inputs.Find(tp)) it->second.inputs.Add(tp, counters);
   }
-  for (Entry* e : fresh) {
-    RETURN_IF_ERROR(e->task->TransitionTo(TaskState::kRestoring));
-    RETURN_IF_ERROR(Restore(*e));
-    RETURN_IF_ERROR(e->task->TransitionTo(TaskState::kRunning));
+  for (auto& [id, e] : fresh) {
+    RETURN_IF_ERROR(e.task->TransitionTo(TaskState::kRestoring));
+    RETURN_IF_ERROR(Restore(e).WithContext("restoring task " + id.ToString()));
+    RETURN_IF_ERROR(e.task->TransitionTo(TaskState::kRunning));
   }
-  return static_cast<int>(fresh.size());
+  const int created = static_cast<int>(fresh.size());
+  std::lock_guard<std::mutex> lock(mu_);
+  tasks_.merge(fresh);
+  last_queue_ = nullptr;
+  return created;
 }
 
 // Stream time survives restarts: each input partition's partition time was
@@ -264,6 +274,14 @@ std::optional<TimestampMs> TaskManager::StreamTimeOf(const log::TopicPartition& 
   auto it = id ? tasks_.find(*id) : tasks_.end();
   if (it == tasks_.end()) return std::nullopt;
   return it->second.task->context().stream_time();
+}
+
+void TaskManager::AddStreamTimes(std::map<std::string, int64_t>* out) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [id, entry] : tasks_) {
+    const TimestampMs t = entry.task->context().stream_time();
+    if (t.value() != INT64_MIN) (*out)[id.ToString()] = t.value();
+  }
 }
 
 int TaskManager::tasks() const {

@@ -112,6 +112,8 @@ class TaskManager {
   std::optional<TimestampMs> StreamTimeOf(const log::TopicPartition& input) const;
   // The ids of the tasks, in order.
   std::vector<plan::TaskId> TaskIds() const;
+  // Per task id: its stream time (tasks without one yet are left out).
+  void AddStreamTimes(std::map<std::string, int64_t>* out) const;
   // Consumer lag per owned input partition: buffered + known beyond.
   std::map<log::TopicPartition, int64_t> Lag();
 

@@ -1,6 +1,7 @@
 #include "engine/log/embedded_log.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -274,6 +275,176 @@ TEST(EmbeddedLog, CommitWritesRecordsAndGroupOffsetsTogether) {
   // Resumes after what the transaction consumed: nothing left to read.
   ASSERT_TRUE(c->Subscribe({"in"}, nullptr).ok());
   EXPECT_TRUE(PollNow(*c).empty());
+}
+
+// Commit metadata (the runtime's stream time) is stored beside each offset and
+// survives a reopen; a partition given none reads back empty.
+TEST(EmbeddedLog, CommitOffsetsStoresMetadataBesideTheOffsets) {
+  TempDir dir;
+  const std::string text = "stream-time=1700000000123 \xc3\xa9";  // any UTF-8
+  {
+    auto log = OpenOk(dir.path());
+    Ensure(*log, {Topic("t", 2)});
+    auto c = Subscribed(*log, "g", {"t"});
+    EXPECT_TRUE(PollNow(*c, 0).empty());
+    EXPECT_FALSE(c->CommittedWithMetadata(TP("t", 0))->has_value());
+    ASSERT_TRUE(
+        c->CommitOffsets({{TP("t", 0), Offset(5)}, {TP("t", 1), Offset(7)}}, {{TP("t", 0), text}}).ok());
+    auto m0 = c->CommittedWithMetadata(TP("t", 0));
+    ASSERT_TRUE(m0.ok() && m0->has_value()) << m0.status().ToString();
+    EXPECT_EQ((*m0)->offset, Offset(5));
+    EXPECT_EQ((*m0)->metadata, text);
+    EXPECT_EQ((*c->CommittedWithMetadata(TP("t", 1)))->metadata, "");
+    EXPECT_EQ(c->Committed(TP("t", 1))->value(), Offset(7));
+    // Longer than Kafka's offset.metadata.max.bytes: the whole commit is refused.
+    Status s = c->CommitOffsets({{TP("t", 0), Offset(6)}, {TP("t", 1), Offset(8)}},
+                                {{TP("t", 1), std::string(kMaxCommitMetadataBytes + 1, 'x')}});
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+    EXPECT_NE(s.message().find("offset.metadata.max.bytes"), std::string::npos) << s.message();
+    EXPECT_EQ(c->Committed(TP("t", 0))->value(), Offset(5));
+    // Kafka sends metadata as a string, which librdkafka cuts at a NUL.
+    s = c->CommitOffsets({{TP("t", 0), Offset(6)}}, {{TP("t", 0), std::string("a\0b", 3)}});
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+    EXPECT_NE(s.message().find("NUL"), std::string::npos) << s.message();
+    EXPECT_EQ(c->Committed(TP("t", 0))->value(), Offset(5));
+    // The old commit-only call stores empty metadata.
+    ASSERT_TRUE(c->CommitOffsets({{TP("t", 1), Offset(9)}}).ok());
+    EXPECT_EQ((*c->CommittedWithMetadata(TP("t", 1)))->metadata, "");
+  }
+  auto log = OpenOk(dir.path());
+  auto c = std::move(log->NewConsumer("g", "again")).value();
+  auto m0 = c->CommittedWithMetadata(TP("t", 0));
+  ASSERT_TRUE(m0.ok() && m0->has_value());
+  EXPECT_EQ((*m0)->offset, Offset(5));
+  EXPECT_EQ((*m0)->metadata, text);
+  EXPECT_EQ(c->Committed(TP("t", 1))->value(), Offset(9));
+}
+
+// A transaction stores the consumed offsets' metadata in the same write as its
+// records and offsets (KilledWriterLeavesWholeTransactions checks them
+// together after a SIGKILL).
+TEST(EmbeddedLog, CommitTransactionStoresMetadataWithTheOffsets) {
+  TempDir dir;
+  {
+    auto log = OpenOk(dir.path());
+    Ensure(*log, {Topic("in", 2), Topic("out", 1)});
+    auto c = Subscribed(*log, "app", {"in"});
+    EXPECT_TRUE(PollNow(*c, 0).empty());
+    auto p = std::move(log->NewProducer("app-0")).value();
+    ASSERT_TRUE(p->BeginTransaction().ok());
+    ASSERT_TRUE(p->Send(Rec("out", 0, "k", "v")).ok());
+    ASSERT_TRUE(p->CommitTransaction({{TP("in", 0), Offset(3)}, {TP("in", 1), Offset(4)}},
+                                     {{TP("in", 1), "stream-time=1700000000123"}}, *c)
+                    .ok());
+    // Metadata too long refuses the commit; the transaction stays open, to abort.
+    ASSERT_TRUE(p->BeginTransaction().ok());
+    ASSERT_TRUE(p->Send(Rec("out", 0, "k", "refused")).ok());
+    Status s = p->CommitTransaction({{TP("in", 0), Offset(9)}},
+                                    {{TP("in", 0), std::string(kMaxCommitMetadataBytes + 1, 'x')}}, *c);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+    ASSERT_TRUE(p->AbortTransaction().ok());
+    EXPECT_EQ(log->EndOffset(TP("out", 0))->value(), 1);
+  }
+  auto log = OpenOk(dir.path());
+  auto c = std::move(log->NewConsumer("app", "x")).value();
+  EXPECT_EQ(log->EndOffset(TP("out", 0))->value(), 1);
+  auto m0 = *c->CommittedWithMetadata(TP("in", 0));
+  auto m1 = *c->CommittedWithMetadata(TP("in", 1));
+  ASSERT_TRUE(m0.has_value() && m1.has_value());
+  EXPECT_EQ(m0->offset, Offset(3));
+  EXPECT_EQ(m0->metadata, "");
+  EXPECT_EQ(m1->offset, Offset(4));
+  EXPECT_EQ(m1->metadata, "stream-time=1700000000123");
+}
+
+// The column families of a data dir, opened raw (as RocksDB, not as a log).
+class RawDb {
+ public:
+  RawDb(const std::string& dir, bool read_only) {
+    rocksdb::DBOptions o;
+    o.create_if_missing = true;
+    o.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* n : {"default", "topics", "records", "log_start", "group_offsets"})
+      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(o, dir + "/db", cfs, &handles_, &db_)
+                                  : rocksdb::DB::Open(o, dir + "/db", cfs, &handles_, &db_);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  }
+  ~RawDb() {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    delete db_;
+  }
+  void Put(int cf, const std::string& key, const std::string& value) {
+    ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), handles_[cf], key, value).ok());
+  }
+  std::string Get(int cf, const std::string& key) {
+    std::string v;
+    EXPECT_TRUE(db_->Get(rocksdb::ReadOptions(), handles_[cf], key, &v).ok());
+    return v;
+  }
+
+ private:
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+// A data dir the previous topo wrote (format 1: a group offset is its 8 bytes,
+// no metadata) opens, reads its offsets with empty metadata, takes new
+// commits with metadata, and is marked format 2 (an older topo then refuses it
+// by name instead of misreading it).
+TEST(EmbeddedLog, OpensAFormat1DirAndReadsItsOffsetsWithEmptyMetadata) {
+  TempDir dir;
+  {
+    // Bytes as format 1 lays them out (embedded_log.h), written by hand.
+    RawDb raw(dir.path(), false);
+    raw.Put(0, "format", "topo-embedded-log 1");
+    // version 1, 1 partition, not compact, retention_ms -1 (zigzag 1), no extra
+    raw.Put(1, "t", std::string("\x01\x01\x00\x01\x00", 5));
+    const std::string partition("t/\0\0\0\0", 6);
+    // flags key+value, timestamp 5 (zigzag 10), key "k", value "v", no headers
+    raw.Put(2, partition + std::string(8, '\0'), std::string("\x03\x0a\x01k\x01v\x00", 7));
+    raw.Put(4, "g/" + partition, std::string("\0\0\0\0\0\0\0\x01", 8));
+  }
+  {
+    auto log = OpenOk(dir.path());
+    ASSERT_NE(log, nullptr);
+    EXPECT_EQ(log->EndOffset(TP("t", 0))->value(), 1);
+    auto c = std::move(log->NewConsumer("g", "c")).value();
+    auto committed = c->CommittedWithMetadata(TP("t", 0));
+    ASSERT_TRUE(committed.ok() && committed->has_value()) << committed.status().ToString();
+    EXPECT_EQ((*committed)->offset, Offset(1));
+    EXPECT_EQ((*committed)->metadata, "");
+    auto fresh = Subscribed(*log, "h", {"t"});
+    auto rs = PollN(*fresh, 1);
+    ASSERT_EQ(rs.size(), 1u);
+    EXPECT_EQ(rs[0].key, "k");
+    EXPECT_EQ(rs[0].value, "v");
+    EXPECT_EQ(rs[0].timestamp.value(), 5);
+    ASSERT_TRUE(c->CommitOffsets({{TP("t", 0), Offset(1)}}, {{TP("t", 0), "stream-time=5"}}).ok());
+  }
+  {
+    RawDb raw(dir.path(), true);
+    EXPECT_EQ(raw.Get(0, "format"), "topo-embedded-log 2");
+  }
+  auto log = OpenOk(dir.path());
+  ASSERT_NE(log, nullptr);
+  auto c = std::move(log->NewConsumer("g", "c")).value();
+  EXPECT_EQ((*c->CommittedWithMetadata(TP("t", 0)))->metadata, "stream-time=5");
+}
+
+// A format this topo does not know is refused by name.
+TEST(EmbeddedLog, AnUnknownFormatIsRefused) {
+  TempDir dir;
+  { RawDb(dir.path(), false).Put(0, "format", "topo-embedded-log 3"); }
+  EmbeddedLogOptions o;
+  o.dir = dir.path();
+  auto log = EmbeddedLog::Open(o);
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(log.status().message().find("holds 'topo-embedded-log 3', not a topo-embedded-log 2"),
+            std::string::npos)
+      << log.status().message();
 }
 
 TEST(EmbeddedLog, GroupSplitsPartitionsAndHandsThemOverOnClose) {
@@ -789,7 +960,11 @@ TEST(EmbeddedLog, KilledWriterLeavesWholeTransactions) {
       for (int j = 0; j < 100; ++j) {
         if (!p->Send(Rec("out", j % 2, "k", std::to_string(i))).ok()) _exit(3);
       }
-      if (!p->CommitTransaction({{TP("in", 0), Offset(i + 1)}}, *c).ok()) _exit(4);
+      // The metadata names the transaction, to check it landed with its offset.
+      if (!p->CommitTransaction({{TP("in", 0), Offset(i + 1)}}, {{TP("in", 0), "txn " + std::to_string(i)}},
+                                *c)
+               .ok())
+        _exit(4);
       if (write(ready[1], "c", 1) != 1) _exit(5);
     }
   }
@@ -803,8 +978,11 @@ TEST(EmbeddedLog, KilledWriterLeavesWholeTransactions) {
   auto log = OpenOk(dir.path());
   auto c = Subscribed(*log, "check", {"out"});
   auto app = std::move(log->NewConsumer("app", "x")).value();
-  int64_t commits = (*app->Committed(TP("in", 0)))->value();
+  std::optional<OffsetAndMetadata> committed = *app->CommittedWithMetadata(TP("in", 0));
+  ASSERT_TRUE(committed.has_value());
+  int64_t commits = committed->offset.value();
   EXPECT_GE(commits, 20);
+  EXPECT_EQ(committed->metadata, "txn " + std::to_string(commits - 1));
   int64_t total = log->EndOffset(TP("out", 0))->value() + log->EndOffset(TP("out", 1))->value();
   EXPECT_EQ(total, commits * 100);
   auto rs = PollN(*c, static_cast<size_t>(total));

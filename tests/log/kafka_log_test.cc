@@ -20,6 +20,7 @@
 #include <set>
 #include <thread>
 
+#include "engine/log/kafka_client.h"
 #include "tests/testing/copartition_listener.h"
 #include "tests/testing/mock_kafka.h"
 
@@ -252,6 +253,66 @@ TEST_F(KafkaLogTest, CommitOffsetsAndResumeFromThem) {
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].offset.value(), 8);
   EXPECT_EQ(got[0].value, "8");
+}
+
+// Commit metadata (the runtime's stream time) travels with the offsets
+// (OffsetCommit) and comes back from the group coordinator (OffsetFetch), to
+// this consumer and to another one of the group; none reads back empty. A
+// consumer that has not joined commits for a group nobody has joined yet.
+TEST_F(KafkaLogTest, CommitOffsetsCarryMetadata) {
+  ASSERT_TRUE(mock_.CreateTopic("md", 2));
+  auto log = Open();
+  ASSERT_NE(log, nullptr);
+  auto consumer = log->NewConsumer("g-md", "c1");
+  ASSERT_TRUE(consumer.ok());
+  const TopicPartition p0{"md", Partition(0)}, p1{"md", Partition(1)};
+  const std::string text = "stream-time=1700000000123 \xc3\xa9";  // any UTF-8
+  Status s = (*consumer)->CommitOffsets({{p0, Offset(5)}, {p1, Offset(7)}}, {{p0, text}});
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  auto other = log->NewConsumer("g-md", "c2");
+  ASSERT_TRUE(other.ok());
+  for (Consumer* c : {consumer->get(), other->get()}) {
+    auto m0 = c->CommittedWithMetadata(p0);
+    ASSERT_TRUE(m0.ok() && m0->has_value()) << m0.status().ToString();
+    EXPECT_EQ((*m0)->offset, Offset(5));
+    EXPECT_EQ((*m0)->metadata, text);
+    auto m1 = c->CommittedWithMetadata(p1);
+    ASSERT_TRUE(m1.ok() && m1->has_value()) << m1.status().ToString();
+    EXPECT_EQ((*m1)->offset, Offset(7));
+    EXPECT_EQ((*m1)->metadata, "");
+    EXPECT_EQ(c->Committed(p0)->value_or(Offset(-1)), Offset(5));
+  }
+  // The old call commits empty metadata over the old one.
+  ASSERT_TRUE((*consumer)->CommitOffsets({{p0, Offset(6)}}).ok());
+  auto m0 = (*other)->CommittedWithMetadata(p0);
+  ASSERT_TRUE(m0.ok() && m0->has_value());
+  EXPECT_EQ((*m0)->offset, Offset(6));
+  EXPECT_EQ((*m0)->metadata, "");
+}
+
+// The lists given to rd_kafka_commit and rd_kafka_send_offsets_to_transaction
+// carry each partition's metadata (the mock does not store transactional
+// offsets, so this is where the transactional path's metadata is checked).
+// Metadata librdkafka would cut short (a NUL) or a broker refuse (too long) is
+// an error before anything is sent.
+TEST(KafkaPartitionLists, CommitListsCarryTheMetadata) {
+  const TopicPartition a{"t", Partition(0)}, b{"t", Partition(1)};
+  const OffsetMap offsets = {{a, Offset(3)}, {b, Offset(4)}};
+  Result<kafka::ListPtr> list = kafka::CommitList(offsets, {{a, "stream-time=12"}});
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ((*list)->cnt, 2);
+  const rd_kafka_topic_partition_t& ea = (*list)->elems[0];
+  const rd_kafka_topic_partition_t& eb = (*list)->elems[1];
+  EXPECT_EQ(ea.offset, 3);
+  EXPECT_EQ(std::string(static_cast<const char*>(ea.metadata), ea.metadata_size), "stream-time=12");
+  EXPECT_EQ(eb.offset, 4);
+  EXPECT_EQ(eb.metadata, nullptr);
+  EXPECT_EQ(eb.metadata_size, 0u);
+  EXPECT_EQ(kafka::CommitList(offsets, {{b, std::string("a\0b", 3)}}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(kafka::CommitList(offsets, {{b, std::string(kMaxCommitMetadataBytes + 1, 'x')}}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_TRUE(kafka::CommitList(offsets, {{b, std::string(kMaxCommitMetadataBytes, 'x')}}).ok());
 }
 
 // Seek and Pause from OnAssigned apply to the partitions being assigned.
@@ -642,7 +703,8 @@ TEST_F(KafkaLogTest, TransactionCallFlow) {
 
   ASSERT_TRUE(p.BeginTransaction().ok());
   ASSERT_TRUE(p.Send(Rec("tx.out", 0, "k", "out-2")).ok());
-  s = p.CommitTransaction({{in, Offset(3)}}, **consumer);
+  // With commit metadata (KafkaPartitionLists.CommitListsCarryTheMetadata: it is in the list sent).
+  s = p.CommitTransaction({{in, Offset(3)}}, {{in, "stream-time=1700000000123"}}, **consumer);
   ASSERT_TRUE(s.ok()) << s.ToString();
   auto end = log->EndOffset(TopicPartition{"tx.out", Partition(0)});
   ASSERT_TRUE(end.ok());

@@ -351,6 +351,33 @@ topo.topology('limits', {
   EXPECT_TRUE(app_->Wait().ok());
 }
 
+// Shape 5: a task's stream time comes from the source's timestamp= and
+// survives a restart, through the commit metadata.
+TEST_F(ApplicationTest, StreamTimeIsTheEventTimeAndSurvivesARestart) {
+  constexpr const char* kTimed = R"(
+local topo = import 'topo.libsonnet';
+topo.topology('timed', {
+  topics: { 'in': topo.topic(partitions=2), out: topo.topic() },
+  nodes: { src: topo.source('in', timestamp='value.t'), out: topo.sink('src', 'out') },
+}))";
+  Start(kTimed, RunOptions{});
+  Produce("in", 0, R"({"t": 7000})", 1);  // log timestamps 1, 2: not the event time
+  Produce("in", 0, R"({"t": 5000})", 2);
+  Run();
+  ASSERT_TRUE(Await([&] { return app_->Snapshot().stream_time["in_0"] == 7000; })) << Why();
+  EXPECT_FALSE(app_->Snapshot().stream_time.count("in_1")) << "nothing read of partition 1";
+  app_->RequestStop();
+  ASSERT_TRUE(app_->Wait().ok());
+  app_.reset();
+
+  Start(kTimed, RunOptions{});
+  Run();
+  ASSERT_TRUE(Await([&] { return app_->Snapshot().tasks == 2; })) << Why();
+  EXPECT_EQ(app_->Snapshot().stream_time["in_0"], 7000) << "restored from the commit metadata";
+  app_->RequestStop();
+  EXPECT_TRUE(app_->Wait().ok());
+}
+
 // A log whose consumers fail one Poll with a transient I/O error when asked
 // (a broker hiccup), or lose their partitions in one (the membership expired),
 // and count their polls.
@@ -404,11 +431,13 @@ class FaultyLog final : public log::Log {
     Status Pause(const std::vector<TopicPartition>& tps) override { return inner_->Pause(tps); }
     Status Resume(const std::vector<TopicPartition>& tps) override { return inner_->Resume(tps); }
     std::optional<int64_t> KnownLag(const TopicPartition& tp) override { return inner_->KnownLag(tp); }
-    Result<std::optional<Offset>> Committed(const TopicPartition& tp) override {
-      return inner_->Committed(tp);
+    Result<std::optional<log::OffsetAndMetadata>> CommittedWithMetadata(const TopicPartition& tp) override {
+      return inner_->CommittedWithMetadata(tp);
     }
     Status Seek(const TopicPartition& tp, Offset o) override { return inner_->Seek(tp, o); }
-    Status CommitOffsets(const log::OffsetMap& o) override { return inner_->CommitOffsets(o); }
+    Status CommitOffsets(const log::OffsetMap& o, const log::CommitMetadata& m) override {
+      return inner_->CommitOffsets(o, m);
+    }
     Status Close() override { return inner_->Close(); }
 
    private:
