@@ -82,8 +82,16 @@ class KafkaProducer final : public Producer, public ClientBase {
       ErrorPtr error(rd_kafka_produceva(rk_, vus_.data(), vus_.size()));
       if (!error) break;
       const rd_kafka_resp_err_t code = rd_kafka_error_code(error.get());
-      if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+      if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        // Refused because the transaction already failed (an earlier record's
+        // delivery): report that record and why, from its delivery report,
+        // rather than "not allowed in state AbortableError".
+        if (code == RD_KAFKA_RESP_ERR__STATE || rd_kafka_error_txn_requires_abort(error.get())) {
+          rd_kafka_poll(rk_, 0);
+          if (!delivery_error_.ok()) return delivery_error_;
+        }
         return SendError(record, code, rd_kafka_error_string(error.get()));
+      }
       // The local queue is full: serve delivery reports to make room, then retry.
       if (deadline == SteadyClock::time_point{}) {
         deadline = SteadyClock::now() + std::chrono::milliseconds(options_->flush_timeout_ms);
@@ -134,7 +142,7 @@ class KafkaProducer final : public Producer, public ClientBase {
       return Status::Invalid("CommitTransaction needs a consumer of the same kafka log");
     }
     // A record of this transaction was lost: committing would hide the gap.
-    if (!delivery_error_.ok()) return AbortBecause("deliver a record", delivery_error_.message());
+    if (!delivery_error_.ok()) return AbortForLostRecord("deliver a record", delivery_error_.message());
     const auto deadline = SteadyClock::now() + std::chrono::milliseconds(options_->transaction_timeout_ms);
     if (!consumed.empty()) {
       ASSIGN_OR_RETURN(ListPtr offsets, CommitList(consumed, metadata));
@@ -173,16 +181,24 @@ class KafkaProducer final : public Producer, public ClientBase {
   static void OnDeliveryCb(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
     auto* self = static_cast<KafkaProducer*>(static_cast<ClientBase*>(opaque));
-    if (!self->delivery_error_.ok()) return;  // keep the first
     const std::string where =
         std::string(rd_kafka_topic_name(m->rkt)) + "[" + std::to_string(m->partition) + "]";
     const bool permanent = m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
                            m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
                            m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
                            m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+    // Keep the first error, except that a refusal for good replaces a
+    // transient one: it is the cause (an abort purges the other queued
+    // records, whose reports may come first), and it decides the recovery.
+    if (!self->delivery_error_.ok() &&
+        (!permanent || self->delivery_error_.code() == StatusCode::kInvalidArgument))
+      return;
+    // (rd_kafka_message_errstr is for consumed messages only: here it would read the payload.)
+    const std::string why = "delivery to " + where + " failed: " + rd_kafka_err2str(m->err);
+    // A refusal for good is the record's (invalid argument): the runtime stops
+    // on it instead of rejoining to replay what would fail again.
     self->delivery_error_ =
-        // (rd_kafka_message_errstr is for consumed messages only: here it would read the payload.)
-        Status::IoError("delivery to " + where + " failed: " + rd_kafka_err2str(m->err), !permanent);
+        permanent ? Status::Invalid(why + " (the topic refuses this record for good)") : Status::IoError(why);
   }
 
   Status SendError(const RawRecord& record, rd_kafka_resp_err_t code, const char* why) {
@@ -251,7 +267,7 @@ class KafkaProducer final : public Producer, public ClientBase {
                                           rd_kafka_error_string(error.get()));
       }
       if (rd_kafka_error_txn_requires_abort(error.get())) {
-        Status aborted = AbortBecause(what, rd_kafka_error_string(error.get()));
+        Status aborted = AbortForLostRecord(what, rd_kafka_error_string(error.get()));
         // The consumer group moved on (TxnOffsetCommit refused the generation):
         // the partitions belong to someone else now.
         if (aborted.code() == StatusCode::kIoError && IsFencing(rd_kafka_error_code(error.get())))
@@ -265,6 +281,22 @@ class KafkaProducer final : public Producer, public ClientBase {
       // Out of time or not retriable: try to abort so the caller can start over.
       return AbortBecause(what, rd_kafka_error_string(error.get()));
     }
+  }
+
+  // The transaction must abort, most often because a record's delivery failed
+  // (its report says which and why). A record refused for good (too large, no
+  // such partition) fails the same way when replayed, so then the error keeps
+  // its kind: invalid argument, not an I/O error to recover from by
+  // reprocessing (issue 9, defect 6).
+  Status AbortForLostRecord(const char* what, const std::string& why) {
+    rd_kafka_poll(rk_, 0);  // serve the failed record's delivery report
+    const Status lost = delivery_error_;
+    Status aborted = AbortBecause(what, lost.ok() ? why : lost.message());
+    if (lost.code() == StatusCode::kInvalidArgument && aborted.code() == StatusCode::kIoError &&
+        aborted.retryable())
+      return Status::Invalid(Name() + " could not " + what + " (" + lost.message() +
+                             "); the transaction was aborted");
+    return aborted;
   }
 
   Status AbortBecause(const char* what, const std::string& why) {

@@ -148,6 +148,7 @@ topo.topology('krun', {
     EXPECT_EQ(WEXITSTATUS(run.Wait()), 0) << run.output();
   }
 
+  static constexpr int16_t kProduceApi = 0;
   static constexpr int16_t kInitProducerIdApi = 22;
   static constexpr int16_t kEndTxnApi = 26;
   static constexpr int16_t kTxnOffsetCommitApi = 28;
@@ -167,6 +168,26 @@ TEST_F(KafkaRunTest, RoundTripThroughTopoRun) {
       << run.output();
   auto ids = ReadRouted(2000);
   EXPECT_EQ(ids.size(), 2000u);
+}
+
+// Issue 9, defect 6: a record the broker refuses for good (here: its first
+// produce request is answered MESSAGE_TOO_LARGE) stops the run at once with an
+// error naming the topic. Before, the thread rejoined five times, replaying
+// the record each time, and stopped some 15 s later.
+TEST_F(KafkaRunTest, ARecordTheBrokerRefusesForGoodStopsTheRunAtOnce) {
+  ProduceOrders(0, 100);
+  // The run's first Produce request (its outputs) takes the refusal; its
+  // clients send no Produce request before.
+  rd_kafka_mock_push_request_errors(mock_.get(), kProduceApi, 1, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+  testing::TopoProcess run;
+  run.Start(RunArgs(""));
+  ASSERT_TRUE(run.AwaitClosed(std::chrono::seconds(60))) << run.output();
+  int st = run.Wait();
+  ASSERT_TRUE(WIFEXITED(st)) << run.output();
+  EXPECT_EQ(WEXITSTATUS(st), 1) << run.output();
+  EXPECT_NE(run.output().find("delivery to orders.routed["), std::string::npos) << run.output();
+  EXPECT_NE(run.output().find("refuses this record for good"), std::string::npos) << run.output();
+  EXPECT_EQ(run.output().find("rejoining the group"), std::string::npos) << run.output();
 }
 
 // More stream threads than partitions: the group leaves one thread without

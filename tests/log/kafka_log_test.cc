@@ -769,8 +769,10 @@ TEST_F(KafkaLogTest, FencedProducerReportsAFatalErrorAndStaysUnusable) {
 }
 
 // A record that fails permanently inside a transaction: the commit aborts and
-// returns a retryable error; the producer then works again.
-TEST_F(KafkaLogTest, DeliveryErrorInTransactionAbortsAndIsRetryable) {
+// returns the refusal as the record's error (invalid argument, not a
+// retryable I/O error: replaying the record would fail again, issue 9 defect
+// 6); the producer then works again.
+TEST_F(KafkaLogTest, PermanentDeliveryErrorInTransactionAbortsAndSaysSo) {
   ASSERT_TRUE(mock_.CreateTopic("ab.out", 1));
   auto log = Open();
   ASSERT_NE(log, nullptr);
@@ -784,8 +786,10 @@ TEST_F(KafkaLogTest, DeliveryErrorInTransactionAbortsAndIsRetryable) {
   ASSERT_TRUE(p.Send(Rec("ab.out", 0, "k", "v")).ok());
   Status s = p.CommitTransaction({}, **consumer);
   ASSERT_FALSE(s.ok());
-  EXPECT_TRUE(s.retryable()) << s.ToString();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  EXPECT_FALSE(s.retryable()) << s.ToString();
   EXPECT_THAT(s.message(), HasSubstr("the transaction was aborted"));
+  EXPECT_THAT(s.message(), HasSubstr("delivery to ab.out[0] failed"));
 
   // Reprocess as the runtime would. librdkafka 2.0.2 notices the sequence gap
   // the lost record left only in the next transaction, aborts that one too
