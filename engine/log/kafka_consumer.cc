@@ -86,8 +86,13 @@ class KafkaConsumer final : public Consumer, public ClientBase {
       return std::nullopt;
     }
     ListPtr list = ToList(std::vector<TopicPartition>{tp});
-    if (rd_kafka_position(rk_, list.get()) != RD_KAFKA_RESP_ERR_NO_ERROR || list->elems[0].offset < 0)
+    if (rd_kafka_position(rk_, list.get()) != RD_KAFKA_RESP_ERR_NO_ERROR || list->elems[0].offset < 0) {
+      // No record consumed yet, so no position; but a partition the broker
+      // said holds nothing (low == high, from a fetch) has nothing to wait
+      // for, so a task reading it with others does not stall on it.
+      if (low >= 0 && low == high) return 0;
       return std::nullopt;
+    }
     return std::max<int64_t>(0, high - list->elems[0].offset);
   }
 

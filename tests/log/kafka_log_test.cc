@@ -259,6 +259,32 @@ TEST_F(KafkaLogTest, CommitOffsetsAndResumeFromThem) {
 // (OffsetCommit) and comes back from the group coordinator (OffsetFetch), to
 // this consumer and to another one of the group; none reads back empty. A
 // consumer that has not joined commits for a group nobody has joined yet.
+// Before a consumer has read a record of a partition its position is
+// unknown, and so is its lag (a task waits for such a partition); a partition
+// the broker says is empty has lag 0 once fetched, so a task reading it with
+// others does not wait on it (issue 9, defect 2).
+TEST_F(KafkaLogTest, KnownLagOfAnEmptyPartitionIsZeroOnceFetched) {
+  ASSERT_TRUE(mock_.CreateTopic("lag.full", 1));
+  ASSERT_TRUE(mock_.CreateTopic("lag.empty", 1));
+  auto log = Open();
+  ASSERT_NE(log, nullptr);
+  auto producer = log->NewProducer("");
+  ASSERT_TRUE(producer.ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE((*producer)->Send(Rec("lag.full", 0, "k", "v")).ok());
+  ASSERT_TRUE((*producer)->Flush().ok());
+  auto consumer = log->NewConsumer("g-lag", "c1");
+  ASSERT_TRUE(consumer.ok());
+  testing::CopartitionListener listener("lag.full", "lag.empty");
+  ASSERT_TRUE((*consumer)->SubscribeCopartitioned({{"lag.full", "lag.empty"}}, &listener).ok());
+  const TopicPartition full{"lag.full", Partition(0)}, empty{"lag.empty", Partition(0)};
+  std::vector<RawRecord> out;
+  for (int i = 0; i < 200 && !((*consumer)->KnownLag(empty).has_value() && out.size() == 3); ++i)
+    ASSERT_TRUE((*consumer)->Poll(50, 100, &out).ok());
+  EXPECT_EQ(out.size(), 3u);
+  EXPECT_EQ((*consumer)->KnownLag(empty), std::optional<int64_t>(0));
+  EXPECT_EQ((*consumer)->KnownLag(full), std::optional<int64_t>(0));
+}
+
 TEST_F(KafkaLogTest, CommitOffsetsCarryMetadata) {
   ASSERT_TRUE(mock_.CreateTopic("md", 2));
   auto log = Open();
