@@ -1,9 +1,10 @@
 #pragma once
 // Clock: injectable wall-clock time, so tests control time deterministically.
 //
-// Thread-safety: SystemClock is stateless; ManualClock is not synchronized and
-// belongs to the one thread that drives a test.
+// Thread-safety: SystemClock is stateless; ManualClock may be read by other
+// threads (an application's stream threads) while the test advances it.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 
@@ -28,12 +29,12 @@ class SystemClock final : public Clock {
 class ManualClock final : public Clock {
  public:
   explicit ManualClock(int64_t start_ms = 0) : now_(start_ms) {}
-  int64_t NowMs() const override { return now_; }
-  void Set(int64_t ms) { now_ = ms; }
-  void Advance(int64_t ms) { now_ += ms; }
+  int64_t NowMs() const override { return now_.load(std::memory_order_relaxed); }
+  void Set(int64_t ms) { now_.store(ms, std::memory_order_relaxed); }
+  void Advance(int64_t ms) { now_.fetch_add(ms, std::memory_order_relaxed); }
 
  private:
-  int64_t now_;
+  std::atomic<int64_t> now_;
 };
 
 }  // namespace topo

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <utility>
 
 namespace topo::runtime {
 
@@ -37,6 +38,16 @@ std::optional<plan::TaskId> TaskManager::TaskOf(const log::TopicPartition& tp) c
   const int sub = topology_->graph().SubtopologyReading(tp.topic);
   if (sub < 0) return std::nullopt;
   return topology_->graph().subtopologies[sub].Task(tp.partition.value());
+}
+
+const TaskManager::Entry* TaskManager::Find(const log::TopicPartition& tp) const {
+  std::optional<plan::TaskId> id = TaskOf(tp);
+  auto it = id ? tasks_.find(*id) : tasks_.end();
+  return it == tasks_.end() ? nullptr : &it->second;
+}
+
+TaskManager::Entry* TaskManager::Find(const log::TopicPartition& tp) {
+  return const_cast<Entry*>(std::as_const(*this).Find(tp));
 }
 
 std::vector<plan::TaskId> TaskManager::TaskIds() const {
@@ -101,10 +112,9 @@ Status TaskManager::Restore(Entry& entry) {
 Status TaskManager::Suspend(const std::vector<log::TopicPartition>& removed) {
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& tp : removed) {
-    std::optional<plan::TaskId> id = TaskOf(tp);
-    auto it = id ? tasks_.find(*id) : tasks_.end();
-    if (it == tasks_.end()) continue;
-    Task& task = *it->second.task;
+    Entry* entry = Find(tp);
+    if (entry == nullptr) continue;
+    Task& task = *entry->task;
     if (task.state() == TaskState::kSuspended) continue;
     if (task.state() == TaskState::kRunning) RETURN_IF_ERROR(task.Flush());
     RETURN_IF_ERROR(task.TransitionTo(TaskState::kSuspended));
@@ -143,9 +153,8 @@ PartitionGroup::Queue* TaskManager::QueueOf(const RawRecord& r) {
   if (last_queue_ && last_queue_->tp.partition == r.partition && last_queue_->tp.topic == r.topic)
     return last_queue_;
   const log::TopicPartition tp{r.topic, r.partition};
-  std::optional<plan::TaskId> id = TaskOf(tp);
-  auto it = id ? tasks_.find(*id) : tasks_.end();
-  last_queue_ = it == tasks_.end() ? nullptr : it->second.inputs.Find(tp);
+  Entry* entry = Find(tp);
+  last_queue_ = entry == nullptr ? nullptr : entry->inputs.Find(tp);
   return last_queue_;
 }
 
@@ -231,7 +240,7 @@ Status TaskManager::ProcessTask(Entry& entry, std::vector<log::TopicPartition>* 
 
 bool TaskManager::CommitNeeded() const {
   for (const auto& [key, entry] : tasks_)
-    if (entry.processed || entry.task->context().collector().dirty()) return true;
+    if (entry.dirty()) return true;
   return false;
 }
 
@@ -239,8 +248,7 @@ Status TaskManager::PrepareCommit(log::OffsetMap* offsets,
                                   std::map<log::TopicPartition, std::string>* metadata) {
   for (auto& [key, entry] : tasks_) {
     Task& task = *entry.task;
-    if (task.state() == TaskState::kRunning && (entry.processed || task.context().collector().dirty()))
-      RETURN_IF_ERROR(task.Flush());
+    if (task.state() == TaskState::kRunning && entry.dirty()) RETURN_IF_ERROR(task.Flush());
     for (const auto& q : entry.inputs.queues()) {
       if (q.next_offset < 0) continue;
       (*offsets)[q.tp] = Offset(q.next_offset);
@@ -270,10 +278,9 @@ std::map<log::TopicPartition, int64_t> TaskManager::Lag() {
 
 std::optional<TimestampMs> TaskManager::StreamTimeOf(const log::TopicPartition& input) const {
   std::lock_guard<std::mutex> lock(mu_);
-  std::optional<plan::TaskId> id = TaskOf(input);
-  auto it = id ? tasks_.find(*id) : tasks_.end();
-  if (it == tasks_.end()) return std::nullopt;
-  return it->second.task->context().stream_time();
+  const Entry* entry = Find(input);
+  if (entry == nullptr) return std::nullopt;
+  return entry->task->context().stream_time();
 }
 
 void TaskManager::AddStreamTimes(std::map<std::string, int64_t>* out) const {

@@ -134,11 +134,16 @@ class TaskManager {
     PartitionGroup inputs;
     int64_t waiting_since_ms = -1;  // for a lagging empty partition; -1: not waiting
     bool processed = false;         // input processed since the last commit
+    // Processed input or wrote output since the last commit.
+    bool dirty() const { return processed || task->context().collector().dirty(); }
   };
   using Map = std::map<plan::TaskId, Entry>;
 
   // The task that reads `tp`: nullopt when no sub-topology reads its topic.
   std::optional<plan::TaskId> TaskOf(const log::TopicPartition& tp) const;
+  // The entry of the task that reads `tp`, or nullptr when it has none here.
+  Entry* Find(const log::TopicPartition& tp);
+  const Entry* Find(const log::TopicPartition& tp) const;
 
   Status ProcessTask(Entry& entry, std::vector<log::TopicPartition>* resume, bool* more);
   Status Restore(Entry& entry);

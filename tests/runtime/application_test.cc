@@ -34,19 +34,24 @@ class ApplicationTest : public ::testing::Test {
   }
   void TearDown() override {
     app_.reset();
+    wrapped_log_.reset();
     producer_.reset();
     log_.reset();
     std::filesystem::remove_all(dir_);
   }
 
-  void Start(const std::string& jsonnet, RunOptions options) {
+  // Runs on the embedded log, or on `log` (a wrapper of it that the fixture
+  // keeps until the application is gone).
+  void Start(const std::string& jsonnet, RunOptions options, std::unique_ptr<log::Log> log = nullptr) {
     auto topology = testing::Compile(jsonnet);
     ASSERT_NE(topology, nullptr);
     options.on_event = [this](const std::string& line) {
       std::lock_guard<std::mutex> lock(events_mu_);
       events_.push_back(line);
     };
-    auto app = Application::Create(topology, log_.get(), std::move(options));
+    wrapped_log_ = std::move(log);
+    auto app =
+        Application::Create(topology, wrapped_log_ ? wrapped_log_.get() : log_.get(), std::move(options));
     ASSERT_TRUE(app.ok()) << app.status().ToString();
     app_ = std::move(app).value();
     std::vector<std::string> report;
@@ -115,6 +120,9 @@ class ApplicationTest : public ::testing::Test {
   std::unique_ptr<log::EmbeddedLog> log_;
   std::unique_ptr<log::Producer> producer_;
   std::unique_ptr<Application> app_;
+  std::unique_ptr<log::Log> wrapped_log_;
+  // For tests that drive time (RunOptions::clock); outlives the application.
+  ManualClock clock_{1'000'000};
   std::mutex events_mu_;
   std::vector<std::string> events_;
   int readers_ = 0;
@@ -455,28 +463,19 @@ class FaultyLog final : public log::Log {
 // it. Before the fix only a commit with input did, so the sixth rare hiccup
 // stopped an idle run.
 TEST_F(ApplicationTest, RareIncidentsOnAnIdleThreadDoNotAddUpToAStop) {
-  auto topology = testing::Compile(R"(
+  auto owned = std::make_unique<FaultyLog>(log_.get());
+  FaultyLog& faulty = *owned;
+  RunOptions o;
+  o.clock = &clock_;
+  o.commit_interval_ms = 100;
+  Start(R"(
 local topo = import 'topo.libsonnet';
 topo.topology('idle', {
   config: { guarantee: 'at_least_once' },
   topics: { 'in': topo.topic(), out: topo.topic() },
   nodes: { src: topo.source('in'), out: topo.sink('src', 'out') },
-}))");
-  ASSERT_TRUE(topology);
-  FaultyLog faulty(log_.get());
-  ManualClock clock(1'000'000);
-  RunOptions o;
-  o.clock = &clock;
-  o.commit_interval_ms = 100;
-  o.on_event = [this](const std::string& line) {
-    std::lock_guard<std::mutex> lock(events_mu_);
-    events_.push_back(line);
-  };
-  auto app = Application::Create(topology, &faulty, o);
-  ASSERT_TRUE(app.ok()) << app.status().ToString();
-  app_ = std::move(app).value();
-  std::vector<std::string> report;
-  ASSERT_TRUE(app_->EnsureTopics(&report).ok());
+}))",
+        o, std::move(owned));
   Run();
   ASSERT_TRUE(Await([&] { return app_->Snapshot().threads_joined == 1; }));
   for (uint64_t incident = 1; incident <= 7; ++incident) {
@@ -488,7 +487,7 @@ topo.topology('idle', {
         << incident << ": " << Why();
     // A commit interval passes with nothing to commit; a poll that returns
     // after it is followed by the thread's commit check.
-    clock.Advance(100);
+    clock_.Advance(100);
     const uint64_t polls = faulty.polls.load();
     ASSERT_TRUE(Await([&] { return faulty.polls.load() > polls; }));
   }
@@ -504,23 +503,18 @@ topo.topology('idle', {
 // revoked ones, and the thread committed what it had processed of them. The
 // thread closes its tasks without committing and rejoins.
 TEST_F(ApplicationTest, LostPartitionsAreNotCommittedAndTheThreadRejoins) {
-  auto topology = testing::Compile(R"(
+  auto owned = std::make_unique<FaultyLog>(log_.get());
+  FaultyLog& faulty = *owned;
+  RunOptions o;
+  o.clock = &clock_;  // never advanced: no interval commit
+  Start(R"(
 local topo = import 'topo.libsonnet';
 topo.topology('lost', {
   config: { guarantee: 'at_least_once' },
   topics: { 'in': topo.topic(), out: topo.topic() },
   nodes: { src: topo.source('in'), out: topo.sink('src', 'out') },
-}))");
-  ASSERT_TRUE(topology);
-  FaultyLog faulty(log_.get());
-  ManualClock clock(1'000'000);  // never advanced: no interval commit
-  RunOptions o;
-  o.clock = &clock;
-  auto app = Application::Create(topology, &faulty, o);
-  ASSERT_TRUE(app.ok()) << app.status().ToString();
-  app_ = std::move(app).value();
-  std::vector<std::string> report;
-  ASSERT_TRUE(app_->EnsureTopics(&report).ok());
+}))",
+        o, std::move(owned));
   for (int i = 0; i < 10; ++i) Produce("in", 0, std::to_string(i), i);
   Run();
   ASSERT_TRUE(Await([&] { return app_->Snapshot().records_in == 10; }));
