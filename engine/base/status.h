@@ -82,9 +82,12 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
-    if (std::get<Status>(v_).ok()) std::abort();   // a Result never holds an ok Status
+  // Two overloads rather than one by value: a by-value parameter costs a
+  // second move of T on every `return value;` (a Record on the per-record path).
+  Result(const T& value) : v_(std::in_place_index<0>, value) {}        // NOLINT: implicit by design
+  Result(T&& value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {                      // NOLINT: implicit by design
+    if (std::get<Status>(v_).ok()) std::abort();                       // a Result never holds an ok Status
   }
   bool ok() const { return v_.index() == 0; }
   const Status& status() const {

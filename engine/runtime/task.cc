@@ -142,7 +142,12 @@ Result<std::unique_ptr<Task>> Task::Create(const CompiledTopology& topology, int
     if (cn.proto->has_source()) {
       if (runner->source() == nullptr)
         return Status::Internal("source node '" + cn.id + "' has no source operator");
-      for (const auto& t : cn.proto->source().topics()) task->sources_by_topic_[t].push_back(runner);
+      for (const auto& t : cn.proto->source().topics()) {
+        auto& list = task->sources_by_topic_;
+        auto it = std::find_if(list.begin(), list.end(), [&](const TopicSources& s) { return s.topic == t; });
+        if (it == list.end()) it = list.insert(list.end(), TopicSources{t, {}});
+        it->runners.push_back(runner);
+      }
     }
   }
   for (const auto& runner : task->runners_) {
@@ -158,25 +163,29 @@ Result<std::unique_ptr<Task>> Task::Create(const CompiledTopology& topology, int
   return task;
 }
 
+const std::vector<NodeRunner*>* Task::SourcesOf(const std::string& topic) const {
+  for (const auto& s : sources_by_topic_)
+    if (s.topic == topic) return &s.runners;
+  return nullptr;
+}
+
 Result<Record> Task::Decode(const RawRecord& raw) {
-  auto it = sources_by_topic_.find(raw.topic);
-  if (it == sources_by_topic_.end())
-    return Status::Internal("task has no source for topic '" + raw.topic + "'");
-  return it->second.front()->source()->Decode(raw);
+  const std::vector<NodeRunner*>* sources = SourcesOf(raw.topic);
+  if (sources == nullptr) return Status::Internal("task has no source for topic '" + raw.topic + "'");
+  return sources->front()->source()->Decode(raw);
 }
 
 Status Task::Process(const RawRecord& raw, Result<Record> decoded) {
-  auto it = sources_by_topic_.find(raw.topic);
-  if (it == sources_by_topic_.end())
-    return Status::Internal("task has no source for topic '" + raw.topic + "'");
+  const std::vector<NodeRunner*>* sources = SourcesOf(raw.topic);
+  if (sources == nullptr) return Status::Internal("task has no source for topic '" + raw.topic + "'");
   // A record that does not decode has no event time: stream time stays.
   if (decoded.ok()) ctx_.AdvanceStreamTime(decoded->timestamp);
   ctx_.set_current_input(&raw);
   TaskCollector& collector = ctx_.collector();
   collector.BeginRecord();
-  Status result = it->second.front()->ReceiveDecoded(std::move(decoded));
-  for (size_t i = 1; i < it->second.size() && result.ok(); ++i) {
-    NodeRunner* runner = it->second[i];
+  Status result = sources->front()->ReceiveDecoded(std::move(decoded));
+  for (size_t i = 1; i < sources->size() && result.ok(); ++i) {
+    NodeRunner* runner = (*sources)[i];
     result = runner->ReceiveDecoded(runner->source()->Decode(raw));
   }
   Status sent = collector.EndRecord(result.ok());

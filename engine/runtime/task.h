@@ -172,7 +172,15 @@ class Task {
   TaskContext ctx_;
   TaskState state_ = TaskState::kCreated;
   std::vector<std::unique_ptr<NodeRunner>> runners_;
-  std::map<std::string, std::vector<NodeRunner*>> sources_by_topic_;
+  // The source nodes reading a topic, per topic. A task reads one or a few
+  // topics, so a flat list searched in order beats a map on the per-record path.
+  struct TopicSources {
+    std::string topic;
+    std::vector<NodeRunner*> runners;  // node-id order
+  };
+  std::vector<TopicSources> sources_by_topic_;
+  // The sources of `topic`, or null when the task reads no such topic.
+  const std::vector<NodeRunner*>* SourcesOf(const std::string& topic) const;
 };
 
 // Statuses that pass through every node unchanged, because they are not the
