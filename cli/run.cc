@@ -95,6 +95,7 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     bool produce_again = false;
     int64_t exit_when_idle_ms = 0;
     std::string application_id;
+    std::string state_dir;  // empty: <data-dir>/state, or ./.topo-state on Kafka
     int http_port = 7070;
     std::string http_bind = "127.0.0.1";
     // 0 / -1: the topology's config, else the engine's default (RunOptions).
@@ -107,6 +108,10 @@ void RegisterRun(CLI::App& app, int* exit_code) {
   cmd->add_option("--threads", args->threads, "Stream threads")->capture_default_str();
   cmd->add_option("--application-id", args->application_id,
                   "Consumer group / transactional id prefix (default: the topology's)");
+  cmd->add_option("--state-dir", args->state_dir,
+                  "Where this instance keeps its id (stable Kafka transactional ids) and, later, its state; "
+                  "one per running instance (default: <data-dir>/state, or ./.topo-state with "
+                  "--bootstrap-servers)");
   cmd->add_option(
       "--produce", args->produce,
       "Before starting, feed TOPIC from a JSON-lines FILE (TOPIC=FILE, repeatable; as topo produce "
@@ -175,6 +180,9 @@ void RegisterRun(CLI::App& app, int* exit_code) {
     ro.commit_interval_ms = args->commit_interval_ms;
     ro.max_buffered_records = args->buffered_records;
     ro.max_task_idle_ms = args->max_task_idle_ms;
+    ro.state_dir = !args->state_dir.empty() ? args->state_dir
+                   : embedded               ? args->log.data_dir + "/state"
+                                            : std::string("./.topo-state");
     ro.on_event = [out_mu, inline_status](const std::string& line) {
       std::lock_guard<std::mutex> lock(*out_mu);
       std::printf("%s%s\n", *inline_status ? "\r\033[K" : "", line.c_str());
@@ -182,10 +190,13 @@ void RegisterRun(CLI::App& app, int* exit_code) {
       std::fflush(stdout);
     };
     auto app = runtime::Application::Create(c.topology, log->get(), ro);
-    if (!app.ok()) return fail(kExitUsage, app.status().message());
+    if (!app.ok())
+      return fail(app.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailure,
+                  app.status().message());
     std::printf("topo run: topology '%s' (%s), backend %s, application id '%s', %d thread(s)\n",
                 c.topology->name().c_str(), (*app)->exactly_once() ? "exactly_once" : "at_least_once",
                 (*log)->Describe().c_str(), (*app)->application_id().c_str(), args->threads);
+    std::printf("  state dir %s, instance %s\n", (*app)->state_path().c_str(), (*app)->instance_id().c_str());
     // Topics first, so --produce finds them with their declared partitions.
     std::vector<std::string> report;
     Status st = (*app)->EnsureTopics(&report);

@@ -1,6 +1,5 @@
 #include "engine/log/embedded_log.h"
 
-#include <fcntl.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
@@ -8,8 +7,6 @@
 #include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -68,12 +65,7 @@ EmbeddedLogImpl::~EmbeddedLogImpl() {
     owned_db_->Close().PermitUncheckedError();  // nothing to do about it on the way out
     owned_db_.reset();
   }
-  if (lock_fd_ >= 0) {
-    // An empty OWNER tells a reader nobody holds the directory.
-    int rc = ftruncate(lock_fd_, 0);
-    (void)rc;         // best effort: the next owner rewrites it anyway
-    close(lock_fd_);  // releases the flock
-  }
+  lock_.reset();  // after the database is closed
 }
 
 Status EmbeddedLogImpl::OpenImpl(const EmbeddedLogOptions& options) {
@@ -85,27 +77,8 @@ Status EmbeddedLogImpl::OpenImpl(const EmbeddedLogOptions& options) {
   db_.dir = ec ? dir_ : abs.lexically_normal().string();
   if (db_.dir.size() > 1 && db_.dir.back() == '/') db_.dir.pop_back();
 
-  std::string lock_path = dir_ + "/OWNER";
-  lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) return Status::IoError("cannot open " + lock_path + ": " + std::strerror(errno), false);
-  if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    int err = errno;
-    char buf[32] = {};
-    ssize_t n = pread(lock_fd_, buf, sizeof buf - 1, 0);
-    close(lock_fd_);
-    lock_fd_ = -1;
-    if (err != EWOULDBLOCK)
-      return Status::IoError("cannot lock " + lock_path + ": " + std::strerror(err), false);
-    std::string pid = n > 0 ? std::string(buf, std::strcspn(buf, "\n")) : "";
-    return Status::FailedPrecondition("data dir " + dir_ + " is in use by " +
-                                      (pid.empty() ? std::string("another process") : "process " + pid) +
-                                      " (topo run?)");
-  }
-  std::string pid = std::to_string(getpid()) + "\n";
-  if (ftruncate(lock_fd_, 0) != 0 ||
-      pwrite(lock_fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-    return Status::IoError("cannot write " + lock_path + ": " + std::strerror(errno), false);
-  }
+  ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(dir_ + "/OWNER", "data dir " + dir_, "topo run?"));
+  lock_ = std::move(lock);
 
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;

@@ -29,10 +29,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "engine/base/file_lock.h"
 #include "engine/log/embedded_group_coordinator.h"
 #include "engine/log/embedded_log.h"
 #include "engine/log/record_size.h"
@@ -129,7 +131,7 @@ class EmbeddedLogImpl final : public EmbeddedLog {
   static std::unique_ptr<TopicState> NewTopicState(const TopicConfig& config);
 
   std::string dir_;
-  int lock_fd_ = -1;
+  std::optional<FileLock> lock_;  // <dir>/OWNER, held until the log is gone
   std::shared_ptr<rocksdb::Cache> cache_;
   std::unique_ptr<rocksdb::DB> owned_db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;

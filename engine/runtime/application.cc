@@ -32,6 +32,11 @@ Result<std::unique_ptr<Application>> Application::Create(std::shared_ptr<const C
                                        : 1000;
   if (options.max_task_idle_ms < 0)
     options.max_task_idle_ms = cfg.has_max_task_idle_ms() ? cfg.max_task_idle_ms() : 1000;
+  std::unique_ptr<StateDir> state_dir;
+  if (!options.state_dir.empty()) {
+    ASSIGN_OR_RETURN(state_dir, StateDir::Open(options.state_dir, options.application_id));
+    if (options.instance_id.empty()) options.instance_id = state_dir->instance_id();
+  }
   if (options.instance_id.empty()) {
     std::random_device rd;
     char id[16];
@@ -39,6 +44,7 @@ Result<std::unique_ptr<Application>> Application::Create(std::shared_ptr<const C
     options.instance_id = id;
   }
   std::unique_ptr<Application> app(new Application(std::move(topology), log, std::move(options)));
+  app->state_dir_ = std::move(state_dir);
   if (app->options_.clock != nullptr) app->clock_ = app->options_.clock;
   app->exactly_once_ = cfg.guarantee() != "at_least_once";
   StreamThreadOptions t;

@@ -38,6 +38,7 @@
 #include "engine/log/log.h"
 #include "engine/runtime/app_snapshot.h"
 #include "engine/runtime/compiled_topology.h"
+#include "engine/runtime/state_dir.h"
 #include "engine/runtime/stream_thread.h"
 
 namespace topo::runtime {
@@ -64,8 +65,14 @@ struct RunOptions {
   // Retention/compaction runs (embedded log), the first at Start. 0: never.
   // Default: 30000
   int64_t maintenance_interval_ms = 30000;
-  // Random per instance when empty: part of client and transactional ids, so
-  // two instances never fence each other.
+  // Where the instance keeps what outlives a process (state_dir.h):
+  // <state_dir>/<application-id>/, locked while the application runs. Its
+  // instance id names the Kafka clients and transactional ids, so a restart
+  // fences the previous process's open transaction at once. Empty: nothing is
+  // kept. Default: empty (topo run: <data-dir>/state, or ./.topo-state on Kafka)
+  std::string state_dir;
+  // Part of client and transactional ids. Empty: the state dir's, else random
+  // per start. Two instances running at once must have different ids.
   std::string instance_id;
   // Called from the stream threads with one line about what happened
   // (partitions assigned or revoked, a fenced thread rejoining). Must be thread-safe.
@@ -95,6 +102,9 @@ class Application final : private StreamThreadOwner {
   Status Wait();
   AppSnapshot Snapshot() const;
   bool exactly_once() const { return exactly_once_; }
+  const std::string& instance_id() const { return options_.instance_id; }
+  // The application's directory in the state dir; empty without one.
+  std::string state_path() const { return state_dir_ ? state_dir_->path() : std::string(); }
   const std::string& application_id() const { return options_.application_id; }
 
  private:
@@ -110,6 +120,7 @@ class Application final : private StreamThreadOwner {
 
   std::shared_ptr<const CompiledTopology> topology_;
   log::Log* log_;
+  std::unique_ptr<StateDir> state_dir_;  // null without RunOptions::state_dir
   RunOptions options_;
   bool exactly_once_ = true;
   SystemClock system_clock_;

@@ -77,8 +77,10 @@ Status StreamThread::Init() {
   const std::string client =
       options_.application_id + "-" + options_.instance_id + "-thread-" + std::to_string(options_.index);
   ASSIGN_OR_RETURN(auto consumer, log_->NewConsumer(options_.application_id, client, options_.index));
-  // Transactional ids must be unique per running producer: two instances of
-  // one application must not fence each other (EOS v2 needs no stable ids).
+  // Transactional ids are unique per running producer (two instances have two
+  // instance ids, so they never fence each other) and stable across restarts
+  // of one instance (its state dir keeps the id): a successor's
+  // InitTransactions fences the dead process's open transaction at once.
   ASSIGN_OR_RETURN(auto producer, log_->NewProducer(options_.exactly_once ? client : ""));
   // A task's input partitions are assigned together.
   std::vector<std::vector<std::string>> copartitioned;

@@ -5,6 +5,7 @@
 // (DESIGN §7), so these tests check delivery, not exactly-once visibility.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -102,7 +103,8 @@ topo.topology('krun', {
     return ids;
   }
 
-  std::vector<std::string> RunArgs(const std::string& extra_idle) {
+  // Each running instance has a state dir of its own (it holds the instance id).
+  std::vector<std::string> RunArgs(const std::string& extra_idle, const std::string& instance = "a") {
     std::vector<std::string> a = {"run",
                                   (dir_ / "t.jsonnet").string(),
                                   "--bootstrap-servers",
@@ -114,7 +116,9 @@ topo.topology('krun', {
                                   "--status-interval",
                                   "0.2",
                                   "--http-port",
-                                  "-1"};
+                                  "-1",
+                                  "--state-dir",
+                                  (dir_ / ("state-" + instance)).string()};
     if (!extra_idle.empty()) a.insert(a.end(), {"--exit-when-idle", extra_idle});
     return a;
   }
@@ -195,7 +199,7 @@ TEST_F(KafkaRunTest, ARecordTheBrokerRefusesForGoodStopsTheRunAtOnce) {
 TEST_F(KafkaRunTest, HealthIsOkWhenAThreadOwnsNoPartition) {
   const int port = 17080;
   std::vector<std::string> args = RunArgs("");
-  args.back() = std::to_string(port);  // --http-port
+  *(std::find(args.begin(), args.end(), "--http-port") + 1) = std::to_string(port);
   args.insert(args.end(), {"--threads", "9"});
   testing::TopoProcess run;
   run.Start(args);
@@ -213,7 +217,7 @@ TEST_F(KafkaRunTest, TwoInstancesSplitPartitionsAndOneTakesOver) {
   testing::TopoProcess a, b;
   a.Start(RunArgs(""));
   ASSERT_TRUE(a.AwaitOutput("tasks 8 ")) << a.output();  // alone, it owns all 8 partitions
-  b.Start(RunArgs(""));
+  b.Start(RunArgs("", "b"));
   // After the rebalance both own some: each prints a status line with fewer than 8 tasks.
   ASSERT_TRUE(b.AwaitOutput("tasks 4 ")) << b.output();
   ProduceOrders(0, 1000);
@@ -225,6 +229,37 @@ TEST_F(KafkaRunTest, TwoInstancesSplitPartitionsAndOneTakesOver) {
   EXPECT_EQ(ids.size(), 2000u) << "a: " << a.output() << "\nb: " << b.output();
   a.Signal(SIGTERM);
   EXPECT_EQ(WEXITSTATUS(a.Wait()), 0) << a.output();
+}
+
+// The state dir keeps the instance id (and with it the transactional ids)
+// across restarts, and a second instance on the same state dir is refused
+// instead of fencing the first one.
+TEST_F(KafkaRunTest, TheStateDirKeepsTheInstanceIdAndAdmitsOneInstance) {
+  auto instance_line = [](const std::string& out) {
+    size_t at = out.find("  state dir ");
+    return at == std::string::npos ? std::string() : out.substr(at, out.find('\n', at) - at);
+  };
+  testing::TopoProcess a;
+  a.Start(RunArgs(""));
+  ASSERT_TRUE(a.AwaitOutput("tasks 8 ")) << a.output();
+  const std::string first = instance_line(a.output());
+  ASSERT_NE(first.find(", instance "), std::string::npos) << a.output();
+
+  testing::TopoProcess twin;
+  twin.Start(RunArgs(""));  // the same state dir
+  int st = twin.Wait();
+  EXPECT_EQ(WEXITSTATUS(st), 1) << twin.output();
+  EXPECT_NE(twin.output().find("is in use by process " + std::to_string(a.pid())), std::string::npos)
+      << twin.output();
+  a.Signal(SIGKILL);
+  a.Wait();
+
+  testing::TopoProcess restarted;
+  restarted.Start(RunArgs(""));
+  ASSERT_TRUE(restarted.AwaitOutput("tasks 8 ")) << restarted.output();
+  EXPECT_EQ(instance_line(restarted.output()), first) << restarted.output();
+  restarted.Signal(SIGTERM);
+  EXPECT_EQ(WEXITSTATUS(restarted.Wait()), 0) << restarted.output();
 }
 
 // The next transaction's EndTxn answers PRODUCER_FENCED, which librdkafka
@@ -260,7 +295,7 @@ TEST_F(KafkaRunTest, RebalancesWhileRecordsFlowLoseNothing) {
   std::thread feeder([&] {
     for (int from = 0; from < kOrders; from += 100) ProduceOrders(from, from + 100);
   });
-  b.Start(RunArgs(""));
+  b.Start(RunArgs("", "b"));
   const bool joined = b.AwaitOutput("tasks 4 ");
   b.Signal(SIGTERM);
   const int b_exit = WEXITSTATUS(b.Wait());
@@ -325,8 +360,8 @@ topo.topology('mismatch', {
   nodes: { src: topo.source('orders.webhooks'), sink: topo.sink('src', 'out') },
 }))";
   testing::TopoProcess run;
-  run.Start(
-      {"run", (dir_ / "m.jsonnet").string(), "--bootstrap-servers", mock_.bootstraps(), "--http-port", "-1"});
+  run.Start({"run", (dir_ / "m.jsonnet").string(), "--bootstrap-servers", mock_.bootstraps(), "--http-port",
+             "-1", "--state-dir", (dir_ / "state").string()});
   int st = run.Wait();
   EXPECT_EQ(WEXITSTATUS(st), 1) << run.output();
   EXPECT_NE(run.output().find("has 8 partitions on the cluster but the topology declares 12"),

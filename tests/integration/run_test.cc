@@ -118,7 +118,7 @@ TEST_F(RunTest, UndecodableInputStopsTheRunNamingTopicPartitionOffset) {
 TEST_F(RunTest, UnknownKafkaPropertyIsNamed) {
   testing::TopoProcess run;
   run.Start({"run", (dir_ / "t.jsonnet").string(), "--bootstrap-servers", "127.0.0.1:1", "-X",
-             "no.such.property=1", "--http-port", "-1"});
+             "no.such.property=1", "--http-port", "-1", "--state-dir", (dir_ / "state").string()});
   int st = run.Wait();
   EXPECT_NE(WEXITSTATUS(st), 0);
   EXPECT_NE(run.output().find("no.such.property"), std::string::npos) << run.output();
@@ -127,7 +127,7 @@ TEST_F(RunTest, UnknownKafkaPropertyIsNamed) {
 TEST_F(RunTest, UnreachableBrokersAreAnErrorAfterKafkaTimeout) {
   testing::TopoProcess run;
   run.Start({"run", (dir_ / "t.jsonnet").string(), "--bootstrap-servers", "127.0.0.1:1", "--kafka-timeout",
-             "1", "--http-port", "-1"});
+             "1", "--http-port", "-1", "--state-dir", (dir_ / "state").string()});
   int st = run.Wait();
   EXPECT_EQ(WEXITSTATUS(st), 1) << run.output();
   // Said before the wait, so a user sees what it is waiting for.
