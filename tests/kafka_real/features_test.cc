@@ -311,9 +311,10 @@ TEST_F(RealKafka, ApiVersionsEnableTheProtocolFeatures) {
       << p->state().LogLinesWith("Disabling feature").front();
   EXPECT_TRUE(p->state().LogLinesWith("ApiVersionRequest failed").empty());
   EXPECT_TRUE(p->state().LogLinesWith("broker.version.fallback").empty());
-  // Transactions have no feature flag: librdkafka checks each API when it needs it,
-  // and 2.0.2 sends their oldest versions (AddPartitionsToTxn and AddOffsetsToTxn
-  // v0, EndTxn v0..1), which Kafka 4.0 drops (KIP-896). 3.9 still serves them.
+  // Transactions have no feature flag: librdkafka checks each API when it needs it.
+  // 2.0.2 sends old versions (debug=protocol shows InitProducerId v4,
+  // AddPartitionsToTxn v0, EndTxn v1, Produce v7); a newer broker that stops serving
+  // the oldest versions would fail here first.
   for (const char* api : {"InitProducerId (22)", "AddPartitionsToTxn (24)", "AddOffsetsToTxn (25)",
                           "EndTxn (26)", "TxnOffsetCommit (28)"}) {
     std::vector<std::string> lines = p->state().LogLinesWith(std::string("ApiKey ") + api + " Versions 0..");
