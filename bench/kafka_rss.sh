@@ -42,7 +42,7 @@ for n in "$@"; do
   start_mock "$work" deal.events:16 escrow.commands.topo-eos:16
 
   /usr/bin/time -f "peak RSS %M KiB" -o "$work/rss" "$TOPO" run bench/kafka_bench_eos.jsonnet \
-    --bootstrap-servers "$BOOT" --application-id "rss-$n" --threads 2 --status-interval 0 --http-port -1 \
+    --bootstrap-servers "$BOOT" --no-topic-config-check --application-id "rss-$n" --threads 2 --status-interval 0 --http-port -1 \
     --exit-when-idle 3000 > "$work/topo.out" 2>&1 &
   topo_pid=$!
   # Both threads' first assignment (a rebalance on the mock takes seconds).

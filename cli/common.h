@@ -45,6 +45,7 @@ void RegisterTest(CLI::App& app, int* exit_code);
 void RegisterRun(CLI::App& app, int* exit_code);
 void RegisterProduce(CLI::App& app, int* exit_code);
 void RegisterConsume(CLI::App& app, int* exit_code);
+void RegisterTopics(CLI::App& app, int* exit_code);
 void RegisterNotYet(CLI::App& app, int* exit_code);
 
 }  // namespace topo::cli

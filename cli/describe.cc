@@ -6,6 +6,7 @@
 #include <set>
 
 #include "cli/common.h"
+#include "cli/topic_text.h"
 
 namespace topo::cli {
 
@@ -91,16 +92,6 @@ std::string Joined(const std::vector<std::string>& items) {
   return out;
 }
 
-// A retention in the largest unit that divides it ("30d", "90m"), or "forever".
-std::string Retention(int64_t ms) {
-  if (ms < 0) return "forever";
-  static const std::pair<int64_t, const char*> kUnits[] = {
-      {86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}};
-  for (const auto& [unit, suffix] : kUnits)
-    if (ms > 0 && ms % unit == 0) return std::to_string(ms / unit) + suffix;
-  return std::to_string(ms) + "ms";
-}
-
 // The dead-letter topics the nodes of `sub` write, in node order, once each.
 std::vector<std::string> DeadLetterTopics(const runtime::CompiledTopology& t, const plan::Subtopology& sub) {
   std::vector<std::string> out;
@@ -108,20 +99,6 @@ std::vector<std::string> DeadLetterTopics(const runtime::CompiledTopology& t, co
     for (const auto& d : DeadLetterTopics(*t.node(id)->proto))
       if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
   return out;
-}
-
-// One topic's spec on a line, its name padded to `width` (and its extra configs on the next).
-void PrintTopic(const runtime::TopicSpec& ts, int width) {
-  std::string role = runtime::TopicRoleName(ts.role);
-  if (ts.internal()) role += " node=" + ts.node;
-  std::printf("  %-*s %3d partition(s)  key=%s value=%s  cleanup=%s retention=%s  role=%s\n", width,
-              ts.name.c_str(), ts.partitions, ts.key_codec.c_str(), ts.value_codec.c_str(),
-              ts.compact ? "compact" : "delete", Retention(ts.retention_ms).c_str(), role.c_str());
-  if (!ts.extra.empty()) {
-    std::string config;
-    for (const auto& [k, v] : ts.extra) config += (config.empty() ? "" : ", ") + k + "=" + v;
-    std::printf("      config: %s\n", config.c_str());
-  }
 }
 
 void Text(const runtime::CompiledTopology& t) {
@@ -136,7 +113,7 @@ void Text(const runtime::CompiledTopology& t) {
     any_internal = any_internal || ts.internal();
   }
   for (const auto& [name, ts] : t.topics())
-    if (!ts.internal()) PrintTopic(ts, width);
+    if (!ts.internal()) PrintTopicSpec(ts, width);
   for (const auto& sub : t.graph().subtopologies) {
     std::printf("\nSub-topology %s  (%d task%s: %s)\n", sub.name.c_str(), sub.partitions,
                 sub.partitions == 1 ? "" : "s", TaskRange(sub).c_str());
@@ -163,7 +140,7 @@ void Text(const runtime::CompiledTopology& t) {
   }
   std::printf("\nInternal topics:%s\n", any_internal ? "" : " (none)");
   for (const auto& [name, ts] : t.topics())
-    if (ts.internal()) PrintTopic(ts, width);
+    if (ts.internal()) PrintTopicSpec(ts, width);
 }
 
 // One edge of the drawn graph, shared by the mermaid and dot renderers.
@@ -246,21 +223,6 @@ void Dot(const runtime::CompiledTopology& t) {
   std::printf("}\n");
 }
 
-Value TopicJson(const runtime::TopicSpec& ts) {
-  Object config;
-  for (const auto& [k, v] : ts.extra) config.Append(k, Value(v));
-  Object o{{"name", ts.name}, {"role", runtime::TopicRoleName(ts.role)}};
-  if (ts.internal()) o.Append("node", Value(ts.node));
-  o.Append("partitions", Value(int64_t{ts.partitions}));
-  o.Append("key", Value(ts.key_codec));
-  o.Append("value", Value(ts.value_codec));
-  o.Append("cleanup", Value(ts.compact ? "compact" : "delete"));
-  o.Append("retention_ms", Value(ts.retention_ms));
-  o.Append("max_record_bytes", Value(ts.max_record_bytes));
-  o.Append("config", Value(std::move(config)));
-  return Value(std::move(o));
-}
-
 void Json(const runtime::CompiledTopology& t) {
   std::string plan_json;
   google::protobuf::util::JsonPrintOptions o;
@@ -284,8 +246,8 @@ void Json(const runtime::CompiledTopology& t) {
   }
   Array topics, internal;
   for (const auto& [name, ts] : t.topics()) {
-    topics.push_back(TopicJson(ts));
-    if (ts.internal()) internal.push_back(TopicJson(ts));
+    topics.push_back(TopicSpecJson(ts));
+    if (ts.internal()) internal.push_back(TopicSpecJson(ts));
   }
   Value extra(Object{{"subtopologies", std::move(subs)},
                      {"topics", std::move(topics)},

@@ -17,6 +17,9 @@ void LogFlags::AddTo(CLI::App* cmd) {
                   "Seconds to wait for the Kafka cluster (metadata, topic creation) before failing")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 86400.0));  // up to a day: the milliseconds fit an int
+  cmd->add_flag("--no-topic-config-check", no_topic_config_check,
+                "Kafka: do not read existing topics' configs (DescribeConfigs) to check their cleanup.policy "
+                "and max.message.bytes; partition counts are still checked");
   cmd->add_flag("--sync-writes", sync_writes,
                 "Embedded log: fsync every commit, so exactly-once also survives power loss (without it, "
                 "a killed process loses nothing, a machine crash may lose the last commits)");
@@ -46,6 +49,7 @@ Result<std::unique_ptr<log::Log>> LogFlags::Open() const {
   log::KafkaLogOptions o;
   o.bootstrap_servers = bootstrap_servers;
   o.admin_timeout_ms = static_cast<int>(kafka_timeout_s * 1000);
+  o.check_topic_configs = !no_topic_config_check;
   o.transaction_timeout_ms = static_cast<int>(kafka_transaction_timeout_s * 1000);
   o.flush_timeout_ms = static_cast<int>(kafka_flush_timeout_s * 1000);
   for (const auto& kv : properties) {

@@ -19,6 +19,7 @@ struct LogFlags {
   double kafka_timeout_s = 30;          // metadata and topic creation (admin_timeout_ms)
   // The knobs of EmbeddedLogOptions and KafkaLogOptions users need; their
   // defaults (and what they mean) are those structs'.
+  bool no_topic_config_check = false;       // --no-topic-config-check (Kafka)
   bool sync_writes = false;                 // --sync-writes (embedded)
   size_t producer_batch_records = 1;        // --producer-batch (embedded)
   double kafka_transaction_timeout_s = 60;  // --kafka-transaction-timeout

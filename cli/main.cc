@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   topo::cli::RegisterRun(app, &exit_code);
   topo::cli::RegisterProduce(app, &exit_code);
   topo::cli::RegisterConsume(app, &exit_code);
+  topo::cli::RegisterTopics(app, &exit_code);
   topo::cli::RegisterNotYet(app, &exit_code);
   // CLI11 would call an unknown first word a missing subcommand; name it instead.
   if (argc > 1 && argv[1][0] != '-') {

@@ -305,6 +305,20 @@ Result<int32_t> EmbeddedLogImpl::PartitionCount(const std::string& topic) {
   return t->config.partitions;
 }
 
+Result<std::map<std::string, TopicDescription>> EmbeddedLogImpl::DescribeTopics(
+    const std::vector<std::string>& names) {
+  std::lock_guard<std::mutex> l(state_mu_);
+  std::map<std::string, TopicDescription> out;
+  for (const std::string& name : names) {
+    auto it = topics_.find(name);
+    if (it == topics_.end()) continue;
+    TopicDescription& d = out[name];
+    d.config = it->second->config;
+    d.config.extra["max.message.bytes"] = std::to_string(it->second->max_record_bytes.load());
+  }
+  return out;
+}
+
 Result<std::optional<int64_t>> EmbeddedLogImpl::MaxRecordBytes(const std::string& topic) {
   std::lock_guard<std::mutex> l(state_mu_);
   ASSIGN_OR_RETURN(TopicState * t, FindTopicLocked(topic));

@@ -94,6 +94,8 @@ class EmbeddedLogImpl final : public EmbeddedLog {
   std::string Describe() const override { return "embedded " + db_.dir; }
   Status EnsureTopics(const std::vector<TopicConfig>& topics, std::vector<std::string>* report) override;
   Result<int32_t> PartitionCount(const std::string& topic) override;
+  Result<std::map<std::string, TopicDescription>> DescribeTopics(
+      const std::vector<std::string>& names) override;
   Result<std::optional<int64_t>> MaxRecordBytes(const std::string& topic) override;
   Result<Offset> EndOffset(const TopicPartition& tp) override;
   Result<Offset> BeginOffset(const TopicPartition& tp) override;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "engine/log/kafka_client.h"
 #include "engine/log/kafka_consumer.h"
 #include "engine/log/kafka_producer.h"
+#include "engine/log/kafka_topic_configs.h"
 
 namespace topo::log {
 namespace kafka {
@@ -63,9 +65,10 @@ class KafkaLog final : public Log, public ClientBase {
         mismatches.push_back(PartitionMismatch(t, it->second.partitions));
       } else if (report != nullptr) {
         report->push_back("checked topic " + Quoted(t.name) + ": " + std::to_string(t.partitions) +
-                          " partitions");
+                          " partitions" + (options_->check_topic_configs ? ", cleanup.policy" : ""));
       }
     }
+    if (mismatches.empty()) RETURN_IF_ERROR(CheckConfigs(topics, view, &mismatches, report));
     // Nothing is created while the cluster disagrees with the topology.
     if (!mismatches.empty()) return Status::FailedPrecondition(Join(mismatches, "; "));
     if (missing.empty()) return Status::Ok();
@@ -79,6 +82,37 @@ class KafkaLog final : public Log, public ClientBase {
       return Status::NotFound("topic " + Quoted(topic) + " does not exist on " + Describe());
     }
     return it->second.partitions;
+  }
+
+  Result<std::map<std::string, TopicDescription>> DescribeTopics(
+      const std::vector<std::string>& names) override {
+    ASSIGN_OR_RETURN(ClusterView view, Metadata());
+    std::vector<std::string> existing;
+    for (const std::string& n : names)
+      if (view.topics.count(n)) existing.push_back(n);
+    std::map<std::string, std::map<std::string, std::string>> configs;
+    if (options_->check_topic_configs) {
+      ASSIGN_OR_RETURN(configs, DescribeTopicConfigs(rk_, existing, options_->admin_timeout_ms));
+    }
+    std::map<std::string, TopicDescription> out;
+    for (const std::string& n : existing) {
+      TopicDescription& d = out[n];
+      d.config = TopicConfigFromKafka(n, view.topics[n].partitions, configs[n]);
+      d.configs_known = options_->check_topic_configs;
+    }
+    return out;
+  }
+
+  // The topic's max.message.bytes, read once: an existing topic's configs
+  // are not changed by topo, and EnsureTopics ran before.
+  Result<std::optional<int64_t>> MaxRecordBytes(const std::string& topic) override {
+    ASSIGN_OR_RETURN(auto described, DescribeTopics({topic}));
+    auto it = described.find(topic);
+    if (it == described.end())
+      return Status::NotFound("topic " + Quoted(topic) + " does not exist on " + Describe());
+    auto limit = it->second.config.extra.find("max.message.bytes");
+    if (!it->second.configs_known || limit == it->second.config.extra.end()) return std::optional<int64_t>();
+    return std::optional<int64_t>(std::strtoll(limit->second.c_str(), nullptr, 10));
   }
 
   Result<Offset> EndOffset(const TopicPartition& tp) override {
@@ -128,6 +162,37 @@ class KafkaLog final : public Log, public ClientBase {
   static std::string PartitionMismatch(const TopicConfig& t, int32_t actual) {
     return "topic " + Quoted(t.name) + " has " + std::to_string(actual) +
            " partitions on the cluster but the topology declares " + std::to_string(t.partitions);
+  }
+
+  // Existing topics against their declarations: a cleanup policy other than
+  // the declared one is a mismatch (compacting a topic the topology reads as
+  // a stream loses records; not compacting a table's topic grows it forever);
+  // another retention is a note in *report. Nothing when the check is off.
+  Status CheckConfigs(const std::vector<TopicConfig>& topics, const ClusterView& view,
+                      std::vector<std::string>* mismatches, std::vector<std::string>* report) {
+    if (!options_->check_topic_configs) return Status::Ok();
+    std::vector<std::string> existing;
+    for (const TopicConfig& t : topics)
+      if (view.topics.count(t.name)) existing.push_back(t.name);
+    ASSIGN_OR_RETURN(auto configs, DescribeTopicConfigs(rk_, existing, options_->admin_timeout_ms));
+    std::set<std::string> seen;
+    for (const TopicConfig& t : topics) {
+      if (!configs.count(t.name) || !seen.insert(t.name).second) continue;
+      const auto& raw = configs[t.name];
+      const TopicConfig actual = TopicConfigFromKafka(t.name, t.partitions, raw);
+      auto policy = raw.find("cleanup.policy");
+      const std::string actual_policy = policy == raw.end() ? "delete" : policy->second;
+      if (actual.compact != t.compact) {
+        mismatches->push_back("topic " + Quoted(t.name) + " has cleanup.policy=" + actual_policy +
+                              " on the cluster but the topology declares " +
+                              (t.compact ? "compact" : "delete") + " (topo does not change existing topics)");
+      } else if (actual.retention_ms != t.retention_ms && report != nullptr) {
+        report->push_back("note: topic " + Quoted(t.name) + " keeps retention.ms=" +
+                          std::to_string(actual.retention_ms) + " on the cluster; the topology declares " +
+                          std::to_string(t.retention_ms) + " (existing topics are not changed)");
+      }
+    }
+    return Status::Ok();
   }
 
   std::string LastErrorSuffix() {

@@ -44,8 +44,11 @@
 //   partition count is an error naming both numbers; missing topics are created
 //   with CreateTopics. A cluster that does not answer (librdkafka's mock never
 //   answers CreateTopics) gives an error after `admin_timeout_ms` that tells the
-//   user to create the topic. The cleanup policy of existing topics is not
-//   checked: that needs DescribeConfigs, which the mock does not answer either.
+//   user to create the topic. Existing topics' configs are read with
+//   DescribeConfigs (check_topic_configs): a cleanup policy other than the
+//   declared one (compact or not) is an error naming both values; another
+//   retention is reported, not changed (topo never alters an existing topic).
+//   Their max.message.bytes is the limit MaxRecordBytes answers.
 //   EndOffset of a topic the cluster does not have is NotFound; it never creates
 //   the topic (librdkafka's leader lookup alone would, on a broker with
 //   auto.create.topics.enable, and on the mock).
@@ -83,6 +86,12 @@ struct KafkaLogOptions {
   // CreateTopics, watermark offsets, committed offsets, seek.
   // Default: 30000
   int admin_timeout_ms = 30000;
+  // Read existing topics' configs (DescribeConfigs) to check their cleanup
+  // policy and learn their retention and max.message.bytes. Off: partition
+  // counts only, for a cluster or ACLs that refuse DescribeConfigs (and
+  // librdkafka's mock cluster, which never answers it).
+  // Default: true
+  bool check_topic_configs = true;
   // Replication factor of the topics EnsureTopics creates; -1 means
   // min(3, number of brokers).
   // Default: -1

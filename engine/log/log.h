@@ -36,6 +36,15 @@ struct TopicConfig {
   std::map<std::string, std::string> extra;  // passed through to the backend
 };
 
+// A topic as a log holds it (Log::DescribeTopics).
+struct TopicDescription {
+  // partitions always; compact, retention_ms and extra["max.message.bytes"]
+  // only when configs_known.
+  TopicConfig config;
+  // False on Kafka with KafkaLogOptions::check_topic_configs off.
+  bool configs_known = true;
+};
+
 struct TopicPartition {
   std::string topic;
   Partition partition{0};
@@ -173,6 +182,10 @@ class Log {
   // is an error naming both numbers. Each action is appended to *report.
   virtual Status EnsureTopics(const std::vector<TopicConfig>& topics, std::vector<std::string>* report) = 0;
   virtual Result<int32_t> PartitionCount(const std::string& topic) = 0;
+  // The named topics as the log has them; one that does not exist is absent
+  // from the answer.
+  virtual Result<std::map<std::string, TopicDescription>> DescribeTopics(
+      const std::vector<std::string>& names) = 0;
   // The largest record (engine/log/record_size.h: RecordBatchBytes) the topic
   // accepts, from its max.message.bytes; nullopt when this backend does not
   // know it (Kafka: the broker checks with the topic's own config, and a

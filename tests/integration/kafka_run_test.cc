@@ -50,6 +50,7 @@ topo.topology('krun', {
   log::KafkaLogOptions Options() {
     log::KafkaLogOptions o;
     o.bootstrap_servers = mock_.bootstraps();
+    o.check_topic_configs = false;  // the mock does not answer DescribeConfigs
     o.properties = {{"session.timeout.ms", "3000"}, {"heartbeat.interval.ms", "300"}};
     o.logger = [](int, std::string_view, std::string_view) {};
     return o;
@@ -109,6 +110,7 @@ topo.topology('krun', {
                                   (dir_ / "t.jsonnet").string(),
                                   "--bootstrap-servers",
                                   mock_.bootstraps(),
+                                  "--no-topic-config-check",  // the mock does not answer DescribeConfigs
                                   "-X",
                                   "session.timeout.ms=3000",
                                   "-X",
@@ -336,8 +338,8 @@ TEST_F(KafkaRunTest, ProduceAndConsumeCommandsWorkAgainstKafka) {
       << R"({"key":"o-2","value":{"id":"o-2","user_id":"u-2"}})"
          "\n";
   testing::TopoProcess produce;
-  produce.Start({"produce", "orders.webhooks", "--bootstrap-servers", mock_.bootstraps(), "--file",
-                 (dir_ / "lines.jsonl").string()});
+  produce.Start({"produce", "orders.webhooks", "--bootstrap-servers", mock_.bootstraps(),
+                 "--no-topic-config-check", "--file", (dir_ / "lines.jsonl").string()});
   ASSERT_EQ(WEXITSTATUS(produce.Wait()), 0) << produce.output();
   EXPECT_NE(produce.output().find("produced 2 record(s) into orders.webhooks"), std::string::npos)
       << produce.output();
@@ -360,8 +362,8 @@ topo.topology('mismatch', {
   nodes: { src: topo.source('orders.webhooks'), sink: topo.sink('src', 'out') },
 }))";
   testing::TopoProcess run;
-  run.Start({"run", (dir_ / "m.jsonnet").string(), "--bootstrap-servers", mock_.bootstraps(), "--http-port",
-             "-1", "--state-dir", (dir_ / "state").string()});
+  run.Start({"run", (dir_ / "m.jsonnet").string(), "--bootstrap-servers", mock_.bootstraps(),
+             "--no-topic-config-check", "--http-port", "-1", "--state-dir", (dir_ / "state").string()});
   int st = run.Wait();
   EXPECT_EQ(WEXITSTATUS(st), 1) << run.output();
   EXPECT_NE(run.output().find("has 8 partitions on the cluster but the topology declares 12"),

@@ -40,6 +40,7 @@ using topo::testing::MockCluster;
 KafkaLogOptions Options(const std::string& bootstrap) {
   KafkaLogOptions o;
   o.bootstrap_servers = bootstrap;
+  o.check_topic_configs = false;  // the mock does not answer DescribeConfigs
   o.admin_timeout_ms = 10000;
   o.transaction_timeout_ms = 20000;
   o.flush_timeout_ms = 30000;

@@ -401,6 +401,10 @@ class FaultyLog final : public log::Log {
     return inner_->EnsureTopics(t, r);
   }
   Result<int32_t> PartitionCount(const std::string& topic) override { return inner_->PartitionCount(topic); }
+  Result<std::map<std::string, log::TopicDescription>> DescribeTopics(
+      const std::vector<std::string>& n) override {
+    return inner_->DescribeTopics(n);
+  }
   Result<Offset> EndOffset(const TopicPartition& tp) override { return inner_->EndOffset(tp); }
   Result<std::unique_ptr<log::Consumer>> NewConsumer(const std::string& group, const std::string& client,
                                                      int member) override {
