@@ -147,6 +147,217 @@ TEST_F(RealKafkaEos, AnOpenTransactionIsInvisibleAndTheRestartedInstanceFencesIt
   EXPECT_EQ(CountIds(uncommitted, 0, kOpen), 2 * kOpen);
 }
 
+// Scenario 2: `topo run` (2 stream threads) SIGKILLed 5 times at random points
+// while a feeder writes inputs (600/s, at least 20,000, across 8 partitions and
+// 40 keys), restarted on the same state dir after each kill: read_committed
+// sees every input's output exactly once, in per-partition input order. Each
+// kill waits for the incarnation's status line to report a random number of
+// records processed. After the first kill each incarnation starts with a
+// backlog (the killed member holds its partitions until its 6 s session
+// expires) of several thousand records, processed at 20,000-120,000 records/s,
+// so a kill lands in that burst (often inside the incarnation's first
+// transaction) or in the steady stream after it.
+TEST_F(RealKafkaEos, SigkillAtRandomPointsAndRestartKeepsExactlyOnceInOrder) {
+  Scenario& s = *s_;
+  constexpr int64_t kAtLeast = 20000;
+  constexpr int kKills = 5;
+  const std::vector<std::string> threads = {"--threads", "2"};
+  const unsigned seed = std::random_device{}();
+  std::printf("kill points from seed %u\n", seed);
+  std::mt19937 rng(seed);
+  // Up to about the backlog: in an incarnation's first transactions; beyond it:
+  // in the steady stream after the catch-up.
+  std::uniform_int_distribution<int64_t> kill_after(100, 5500);
+  s.set_status_interval("0.05");  // finer kill points within a burst
+
+  Feeder feeder(s.bootstrap(), s.in());
+  ASSERT_TRUE(feeder.producer().ok());
+  for (int k = 0; k < kKills; ++k) {
+    TopoProcess run;
+    run.Start(s.RunArgs("a", threads));
+    if (k == 0) {
+      ASSERT_TRUE(run.AwaitOutput("\nrunning;", kWait)) << run.output();  // the topics exist
+      feeder.StartOpenEnded(0, kAtLeast, 600);                            // until the last kill
+    }
+    const int64_t threshold = kill_after(rng);
+    ASSERT_TRUE(run.AwaitOutput(RecordsInAtLeast(threshold), kWait)) << "incarnation " << k << ":\n"
+                                                                     << run.output();
+    run.Signal(SIGKILL);  // the fault
+    const int st = run.Wait();
+    ASSERT_TRUE(WIFSIGNALED(st)) << ExitText(st) << "\n" << run.output();
+    const RunStatus last = LastStatus(run.output());
+    std::printf("kill %d after %lld record(s) in (threshold %lld, %lld/s, lag %lld, %lld commit(s))\n", k + 1,
+                static_cast<long long>(last.in), static_cast<long long>(threshold),
+                static_cast<long long>(last.in_rate), static_cast<long long>(last.lag),
+                static_cast<long long>(last.commits));
+    EXPECT_TRUE(feeder.feeding());  // open-ended: a kill lands while inputs arrive
+  }
+  TopoProcess last;
+  last.Start(s.RunArgs("a", {"--threads", "2", "--exit-when-idle", "3000"}));
+  const int64_t kInputs = feeder.Finish();
+  EXPECT_EQ(feeder.producer().failed(), 0) << feeder.producer().first_error();
+  ASSERT_TRUE(last.AwaitClosed(kWait)) << last.output();
+  const int st = last.Wait();
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << ExitText(st) << "\n" << last.output();
+
+  std::vector<OutRecord> committed = s.ExpectOutputsExactlyOnce(kInputs);
+  // The kills left aborted writes behind, which read_committed skipped.
+  std::vector<OutRecord> all = ReadTopic(s.bootstrap(), s.out(), "read_uncommitted", committed.size());
+  std::printf("%zu output record(s) on the log, %zu committed\n", all.size(), committed.size());
+  EXPECT_GT(all.size(), committed.size()) << "no kill caught a transaction with records on the log";
+}
+
+// Scenario 3: zombie fencing. Two instances share the partitions; one is frozen
+// (SIGSTOP) holding an open transaction with records on the log (its commit
+// interval is 60 s, so everything it processed since its last commit is in
+// it). Once its session expires the other instance owns all 8 tasks and
+// reprocesses the frozen one's uncommitted inputs; more inputs arrive; then the
+// zombie is resumed (SIGCONT). Its membership is gone, so it must not commit:
+// it closes its tasks without committing, aborts, rejoins the group and gets
+// partitions again. Nothing it wrote as a zombie becomes visible.
+TEST_F(RealKafkaEos, AResumedZombieIsFencedAndItsWritesNeverBecomeVisible) {
+  Scenario& s = *s_;
+  constexpr int64_t kFed = 4000, kWhileFrozen = 1000, kAfter = 1000;
+  constexpr int64_t kInputs = kFed + kWhileFrozen + kAfter;
+  TopoProcess zombie, other;
+  ASSERT_NO_FATAL_FAILURE(s.StartAndAwaitTasks(&zombie, "zombie", 8, {"--commit-interval", "60000"}));
+  other.Start(s.RunArgs("other"));
+  ASSERT_TRUE(other.AwaitOutput(TasksAre(4), kWait)) << other.output();
+  ASSERT_TRUE(zombie.AwaitOutput(TasksAre(4), kWait)) << zombie.output();
+  Feeder feeder(s.bootstrap(), s.in());
+  ASSERT_TRUE(feeder.producer().ok());
+  feeder.Start(0, kFed, 1000);
+  ASSERT_TRUE(zombie.AwaitOutput(RecordsInAtLeast(400), kWait)) << zombie.output();
+  zombie.Signal(SIGSTOP);
+  const RunStatus frozen_at = LastStatus(zombie.output());
+  std::printf("zombie frozen after %lld record(s) in, %lld out, %lld commit(s)\n",
+              static_cast<long long>(frozen_at.in), static_cast<long long>(frozen_at.out),
+              static_cast<long long>(frozen_at.commits));
+
+  // The zombie's session expires; the other instance takes its tasks.
+  ASSERT_TRUE(other.AwaitOutput(TasksAre(8), kWait)) << other.output();
+  feeder.Finish();
+  InputProducer input(s.bootstrap(), s.in());
+  ASSERT_TRUE(input.ok());
+  input.SendRange(kFed, kFed + kWhileFrozen);
+  // The other instance processed everything so far (on the log) ...
+  ASSERT_TRUE(AwaitOutputsOf(s.bootstrap(), s.out(), "read_uncommitted", 0, kFed + kWhileFrozen))
+      << other.output();
+  // ... but the zombie's open transaction still holds some output partitions.
+  EXPECT_FALSE(OpenPartitions(s.bootstrap(), s.out()).empty()) << "the zombie left no open transaction";
+
+  zombie.Signal(SIGCONT);
+  ASSERT_TRUE(zombie.AwaitOutput("rejoining the group", kWait)) << zombie.output();
+  const std::vector<std::string> rejoin = LinesWith(zombie.output(), "rejoining the group");
+  const std::string until_rejoin = zombie.output().substr(0, zombie.output().find(rejoin.front()));
+  std::printf("the resumed zombie wrote %lld record(s) after SIGCONT before it rejoined: %s\n",
+              static_cast<long long>(LastStatus(until_rejoin).out - frozen_at.out), rejoin.front().c_str());
+  // It rejoins (rather than stopping), saying why: its membership was lost or
+  // its producer or offsets were fenced.
+  const std::string& why = rejoin.front();
+  EXPECT_TRUE(why.find(" lost ") != std::string::npos || why.find("fenced") != std::string::npos ||
+              why.find("FENCED") != std::string::npos || why.find("UNKNOWN_MEMBER_ID") != std::string::npos ||
+              why.find("ILLEGAL_GENERATION") != std::string::npos)
+      << why;
+  EXPECT_NE(why.find("without committing"), std::string::npos) << why;
+  ASSERT_TRUE(zombie.AwaitOutput(AfterThe("rejoining the group", ": assigned "), kWait)) << zombie.output();
+  EXPECT_EQ(zombie.output().find("stopped:"), std::string::npos) << zombie.output();
+
+  input.SendRange(kFed + kWhileFrozen, kInputs);
+  // The zombie stops first (it commits at most every 60 s): what it has left
+  // moves to the other instance, which finishes.
+  Scenario::Stop(&zombie, "zombie");
+  ASSERT_TRUE(AwaitOutputsOf(s.bootstrap(), s.out(), "read_committed", 0, kInputs)) << other.output();
+  Scenario::Stop(&other, "other");
+  std::vector<OutRecord> committed = s.ExpectOutputsExactlyOnce(kInputs);
+  std::vector<OutRecord> all = ReadTopic(s.bootstrap(), s.out(), "read_uncommitted", committed.size());
+  std::printf("%zu output record(s) on the log, %zu committed\n", all.size(), committed.size());
+  EXPECT_GT(all.size(), committed.size()) << "the zombie's writes should be on the log, aborted";
+}
+
+// Scenario 4: two instances share the partitions while inputs flow; one is
+// SIGKILLed and never comes back. The other takes its tasks over once its
+// session expires, from the committed offsets: no input lost or duplicated.
+// The dead instance's open transaction is ended by the broker after
+// transaction.timeout.ms (nobody reuses its transactional ids): until then
+// read_committed readers of the partitions it wrote wait. 10 s here, Kafka
+// Streams' default (topo leaves librdkafka's 60 s).
+TEST_F(RealKafkaEos, OneOfTwoInstancesKilledTheOtherTakesOverWithoutLossOrDuplicates) {
+  Scenario& s = *s_;
+  constexpr int64_t kAtLeast = 8000;
+  const std::vector<std::string> txn = {"-X", "transaction.timeout.ms=10000"};
+  TopoProcess survivor, victim;
+  ASSERT_NO_FATAL_FAILURE(s.StartAndAwaitTasks(&survivor, "survivor", 8, txn));
+  victim.Start(s.RunArgs("victim", txn));
+  ASSERT_TRUE(victim.AwaitOutput(TasksAre(4), kWait)) << victim.output();
+  ASSERT_TRUE(survivor.AwaitOutput(TasksAre(4), kWait)) << survivor.output();
+  Feeder feeder(s.bootstrap(), s.in());
+  ASSERT_TRUE(feeder.producer().ok());
+  feeder.StartOpenEnded(0, kAtLeast, 800);
+  ASSERT_TRUE(victim.AwaitOutput(RecordsInAtLeast(1000), kWait)) << victim.output();
+  victim.Signal(SIGKILL);
+  const auto killed = std::chrono::steady_clock::now();
+  victim.Wait();
+  ASSERT_TRUE(survivor.AwaitOutput(TasksAre(8), kWait)) << survivor.output();
+  const double took_over_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+  EXPECT_TRUE(feeder.feeding());  // the survivor took over while inputs still arrive
+  const int64_t kInputs = feeder.Finish();
+  EXPECT_EQ(feeder.producer().failed(), 0) << feeder.producer().first_error();
+  ASSERT_TRUE(AwaitOutputsOf(s.bootstrap(), s.out(), "read_committed", 0, kInputs)) << survivor.output();
+  const double visible_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+  std::printf("after the kill: all 8 tasks on the survivor in %.1f s, every output visible in %.1f s\n",
+              took_over_s, visible_s);
+  Scenario::Stop(&survivor, "survivor");
+  s.ExpectOutputsExactlyOnce(kInputs);
+}
+
+// Scenario 6: a third instance joins two that share the partitions while
+// inputs flow. Under cooperative rebalancing the two give up only some of their
+// partitions (no revocation leaves one with none), the newcomer gets some, and
+// every input comes out once, in order.
+TEST_F(RealKafkaEos, AThirdInstanceJoiningWhileRecordsFlowKeepsExactlyOnce) {
+  Scenario& s = *s_;
+  constexpr int64_t kAtLeast = 8000;
+  TopoProcess a, b, c;
+  ASSERT_NO_FATAL_FAILURE(s.StartAndAwaitTasks(&a, "a", 8));
+  b.Start(s.RunArgs("b"));
+  ASSERT_TRUE(b.AwaitOutput(TasksAre(4), kWait)) << b.output();
+  ASSERT_TRUE(a.AwaitOutput(TasksAre(4), kWait)) << a.output();
+  Feeder feeder(s.bootstrap(), s.in());
+  ASSERT_TRUE(feeder.producer().ok());
+  feeder.StartOpenEnded(0, kAtLeast, 800);
+  ASSERT_TRUE(a.AwaitOutput(RecordsInAtLeast(500), kWait)) << a.output();
+  const size_t a_before = a.output().size(), b_before = b.output().size();
+  c.Start(s.RunArgs("c"));
+  ASSERT_TRUE(c.AwaitOutput([](const std::string& out) { return LastStatus(out).tasks >= 2; }, kWait))
+      << c.output();
+  EXPECT_TRUE(feeder.feeding());  // the third instance joined while inputs still arrive
+  const int64_t kInputs = feeder.Finish();
+  EXPECT_EQ(feeder.producer().failed(), 0) << feeder.producer().first_error();
+  ASSERT_TRUE(AwaitOutputsOf(s.bootstrap(), s.out(), "read_committed", 0, kInputs)) << "a:\n"
+                                                                                    << a.output() << "\nb:\n"
+                                                                                    << b.output() << "\nc:\n"
+                                                                                    << c.output();
+  // Until the stops: A and B revoked only part of their partitions, and at least
+  // one of them gave some to C.
+  const std::string a_out = a.output(), b_out = b.output();
+  int revoked_after_join = 0;
+  for (const auto& [name, out, before] :
+       {std::tuple{"a", a_out, a_before}, std::tuple{"b", b_out, b_before}}) {
+    const std::string running = out.substr(0, out.find("stopping:"));
+    for (const std::string& line : LinesWith(running, ": revoked ")) {
+      EXPECT_EQ(line.find("(0 task(s) left)"), std::string::npos) << name << ": " << line;
+    }
+    revoked_after_join +=
+        static_cast<int>(LinesWith(running.substr(std::min(before, running.size())), ": revoked ").size());
+  }
+  EXPECT_GT(revoked_after_join, 0) << "a:\n" << a_out << "\nb:\n" << b_out;
+  Scenario::Stop(&c, "c");
+  Scenario::Stop(&b, "b");
+  Scenario::Stop(&a, "a");
+  s.ExpectOutputsExactlyOnce(kInputs);
+}
+
 // Topic creation on the real broker: `topo run` creates a topic declared
 // cleanup='compact' with cleanup.policy=compact (and 8 partitions), the others
 // with delete.
@@ -186,6 +397,35 @@ TEST_F(RealKafkaEos, RunRefusesAnExistingTopicWhoseCleanupPolicyDiffers) {
       << run.output();
   EXPECT_EQ(run.output().find("running;"), std::string::npos) << run.output();
   EXPECT_EQ(testing::DescribeTopicConfigs(s.bootstrap(), table)["cleanup.policy"], "delete");
+}
+
+// Scenario 5 (suite RealKafkaRestart: ctest runs it alone, RUN_SERIAL): the
+// broker is restarted (same port, same data) while inputs flow into a run with
+// 2 stream threads. The run waits for it, resumes without stopping, and every
+// input comes out exactly once, in order.
+TEST(RealKafkaRestart, TheBrokerRestartedMidStreamTheRunResumesExactlyOnce) {
+  Scenario s("broker_restart");
+  ASSERT_FALSE(s.bootstrap().empty());
+  constexpr int64_t kInputs = 9000;
+  TopoProcess run;
+  ASSERT_NO_FATAL_FAILURE(s.StartAndAwaitTasks(&run, "a", 8, {"--threads", "2"}));
+  Feeder feeder(s.bootstrap(), s.in());
+  ASSERT_TRUE(feeder.producer().ok());
+  feeder.Start(0, kInputs, 600);  // 15 s of input
+  ASSERT_TRUE(run.AwaitOutput(RecordsInAtLeast(1500), kWait)) << run.output();
+  ASSERT_NO_FATAL_FAILURE(testing::RestartBroker());
+  const RunStatus at_restart = LastStatus(run.output());
+  std::printf("broker restarted after %lld record(s) in\n", static_cast<long long>(at_restart.in));
+  // Still running, and processing again.
+  ASSERT_TRUE(run.AwaitOutput(RecordsInAtLeast(at_restart.in + 1000), kWait)) << run.output();
+  feeder.Finish();
+  EXPECT_EQ(feeder.producer().failed(), 0) << feeder.producer().first_error();
+  ASSERT_TRUE(AwaitOutputsOf(s.bootstrap(), s.out(), "read_committed", 0, kInputs)) << run.output();
+  for (const std::string& line : LinesWith(run.output(), "rejoining the group"))
+    std::printf("during the restart: %s\n", line.c_str());
+  EXPECT_EQ(run.output().find("stopped:"), std::string::npos) << run.output();
+  Scenario::Stop(&run, "run");
+  s.ExpectOutputsExactlyOnce(kInputs);
 }
 
 }  // namespace
