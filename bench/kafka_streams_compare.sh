@@ -6,7 +6,7 @@
 # broker's ceiling) and the Python confluent_kafka loop (bench/kafka_peer.py) in the
 # same table.
 #
-#   bash bench/kafka_streams_compare.sh [N]     # default 250000 events over 16 partitions
+#   bash bench/kafka_streams_compare.sh [N]     # default 1000000 events over 16 partitions
 #
 # Every run is timed the same way, end to end: from the moment the process is started
 # until a read_committed consumer of its (fresh, empty) output topic has received all
@@ -15,11 +15,13 @@
 # is N over the time from the first output visible to the last (startup excluded);
 # "1st out" is the time from start to the first output visible. CPU (user+sys) and
 # peak RSS are the process's own, from /usr/bin/time, over its whole life (topo
-# stops after 2 s idle, Kafka Streams once it produced N/4 outputs and closed).
+# stops after 2 s idle, Kafka Streams once it produced N/4 outputs and closed);
+# "broker cpu s" is the broker JVM's during the run (DIR/broker.pid), as the broker
+# shares the machine's cores with the engine under test.
 # Every run's outputs are then read back read_committed and checked: N/4 records,
 # N/4 distinct keys, and the same (partition, key, value, headers) content as topo's
-# first run (the Python loop's JSON spacing and partitioner differ, so
-# its content is shown, not checked).
+# first run (the Python loop's JSON spacing and partitioner differ, so its content
+# is shown, not checked). Any failed or incomplete run makes the exit status 1.
 #
 # Environment:
 #   BUILD=build-kbench       topo is $BUILD/topo (Release for numbers)
@@ -27,7 +29,8 @@
 #   THREADS="1 2"            stream thread counts to run
 #   GUARANTEES="at_least_once exactly_once"
 #   COMMIT_MS=100            commit interval of both engines (Kafka Streams' exactly-once default)
-#   REPEAT=1                 runs of each configuration (the summary takes medians)
+#   REPEAT=1                 runs of each configuration (the summary takes medians of the
+#                            complete ones; even repeats run Kafka Streams before topo)
 #   KS_JAVA_OPTS=-Xmx512m    the Kafka Streams JVM's options
 #   RUN_TIMEOUT=600          seconds one run may take
 #   RESULTS=FILE             also keep the results as TSV
@@ -38,7 +41,7 @@
 # confluent_kafka, kcat and /usr/bin/time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N="${1:-250000}"
+N="${1:-1000000}"
 BUILD="${BUILD:-build-kbench}"
 TOPO="$BUILD/topo"
 BROKER_SH="${BROKER_SH:-ci/kafka/broker.sh}"
@@ -190,27 +193,32 @@ printf 'kcat -C (input only)\t-\t1\t1\t%s\t-\t%s\t%s\t%s\t%s\t%s\t%s\t-\t-\t-\t0
   "$wall" "$user" "$sys" "$rss" "$(awk -v a="$b0" -v b="$(broker_cpu)" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf("%.2f", b - a) }')" >> "$results"
 rm -f "$work/kcat.out"
 
+run_topo() {  # guarantee threads rep
+  local g=$1 t=$2 rep=$3 out=out.topo.$1.t$2.r$3
+  create_topics "$out"
+  run topo "$g" "$t" "$rep" "$out" -- "$TOPO" run "$work/bench.jsonnet" -J bench \
+    --ext-str "guarantee=$g" --ext-str "output=$out" --bootstrap-servers "$BOOT" \
+    --application-id "topo-$g-t$t-r$rep" --threads "$t" --commit-interval "$COMMIT_MS" \
+    --exit-when-idle 2000 --status-interval 0 --http-port -1
+}
+run_kstreams() {  # guarantee threads rep
+  local g=$1 t=$2 rep=$3 out=out.ks.$1.t$2.r$3 ksg=$1
+  [[ $g == exactly_once ]] && ksg=exactly_once_v2
+  create_topics "$out"
+  # shellcheck disable=SC2086  # KS_JAVA_OPTS is a list of options
+  run kafka-streams "$g" "$t" "$rep" "$out" -- java $KS_JAVA_OPTS \
+    -cp "$KS/target/classes:$KS/target/dependency/*" topo.bench.FilterProject \
+    --bootstrap-servers "$BOOT" --input "$IN" --output "$out" --application-id "ks-$g-t$t-r$rep" \
+    --guarantee "$ksg" --threads "$t" --commit-interval-ms "$COMMIT_MS" --expect "$EXPECT" \
+    --state-dir "$work/ks-state" --timeout-s "$RUN_TIMEOUT"
+}
+# Odd repeats run topo first, even ones Kafka Streams first: the broker's own JVM is
+# still warming up (JIT) in the first runs of a session.
 for rep in $(seq "$REPEAT"); do
   for t in $THREADS; do
-    for g in $GUARANTEES; do
-      out=out.topo.$g.t$t.r$rep
-      create_topics "$out"
-      run topo "$g" "$t" "$rep" "$out" -- "$TOPO" run "$work/bench.jsonnet" -J bench \
-        --ext-str "guarantee=$g" --ext-str "output=$out" --bootstrap-servers "$BOOT" \
-        --application-id "topo-$g-t$t-r$rep" --threads "$t" --commit-interval "$COMMIT_MS" \
-        --exit-when-idle 2000 --status-interval 0 --http-port -1
-    done
-    for g in $GUARANTEES; do
-      ksg=$g
-      [[ $g == exactly_once ]] && ksg=exactly_once_v2
-      out=out.ks.$g.t$t.r$rep
-      create_topics "$out"
-      # shellcheck disable=SC2086  # KS_JAVA_OPTS is a list of options
-      run kafka-streams "$g" "$t" "$rep" "$out" -- java $KS_JAVA_OPTS \
-        -cp "$KS/target/classes:$KS/target/dependency/*" topo.bench.FilterProject \
-        --bootstrap-servers "$BOOT" --input "$IN" --output "$out" --application-id "ks-$g-t$t-r$rep" \
-        --guarantee "$ksg" --threads "$t" --commit-interval-ms "$COMMIT_MS" --expect "$EXPECT" \
-        --state-dir "$work/ks-state" --timeout-s "$RUN_TIMEOUT"
+    if (( rep % 2 == 1 )); then peers="topo kstreams"; else peers="kstreams topo"; fi
+    for peer in $peers; do
+      for g in $GUARANTEES; do "run_$peer" "$g" "$t" "$rep"; done
     done
   done
   # The Python loop: at-least-once, commits every 10,000 records (after flushing).
@@ -265,7 +273,8 @@ for r in rows:
     print(fmt % (r["peer"], r["guarantee"], r["threads"], r["rep"], f"{rate:.0f}" + ("" if ok else "!"),
                  f"{after:.0f}", f"{first - s:.2f}" if first else "-", f"{last - s:.2f}" if last else "-", r["wall"],
                  f"{cpu:.2f}", f"{cpu / n * 1e6:.2f}", f"{rss:.0f}", out_s, content, r["broker_cpu"]))
-    stats.setdefault((r["peer"], r["guarantee"], r["threads"]), []).append((rate, cpu / n * 1e6, rss))
+    if ok:  # a failed run has no rate: the medians are over the complete runs
+        stats.setdefault((r["peer"], r["guarantee"], r["threads"]), []).append((rate, cpu / n * 1e6, rss))
 print("(! = failed or incomplete; content: sorted (partition, key, value, headers) of the outputs against topo's"
       " first run)")
 med = lambda k, i: statistics.median(x[i] for x in stats[k]) if k in stats else None
