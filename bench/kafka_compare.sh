@@ -30,33 +30,9 @@ trap 'exit 130' INT TERM
 start_mock "$work" "$IN:16" "$OUT_PY:16" "$OUT_PY.loose:16" "$OUT_ALO:16" "$OUT_EOS:16"
 echo "mock cluster: $BOOT"
 
-# N seed-like ~250-byte deal events keyed by deal_id, a quarter of them FUNDED.
-timeout 120 "$PY" - "$BOOT" "$IN" "$N" <<'PYEOF'
-import sys
-from confluent_kafka import Producer
-boot, topic, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-p = Producer({"bootstrap.servers": boot, "linger.ms": 20, "batch.num.messages": 10000})
-st = ["FUNDED", "AWAITING_DEPOSIT", "RELEASED", "POSTED"]
-total = 0
-for i in range(n):
-    k = "d-%06d" % i
-    v = ('{"deal_id":"%s","event_type":"DealStatusChanged","from_status":"AWAITING_DEPOSIT",'
-         '"to_status":"%s","payload":{"amount":"%d.50","currency":"TON","recipient_id":"u-%04d",'
-         '"channel":"@channel_%d"},"timestamp":"2025-01-15T10:30:00.000Z","version":3}') % (
-        k, st[i % 4], 50 + (i * 37) % 200, i % 9973, i % 500)
-    total += len(v)
-    while True:
-        try:
-            p.produce(topic, key=k, value=v)
-            break
-        except BufferError:
-            p.poll(0.05)
-    if i % 1000 == 0:
-        p.poll(0)
-if p.flush(60) != 0:
-    sys.exit("input producer: flush timed out")
-print(f"input: {n} events, {total // n} bytes each on average, in {topic} (16 partitions)")
-PYEOF
+# N seed-like ~250-byte deal events keyed by deal_id, a quarter of them FUNDED
+# (the seeder bench/kafka_streams_compare.sh uses too).
+timeout 120 "$PY" bench/seed_kafka.py "$BOOT" "$IN" "$N"
 
 now() { date +%s.%N; }
 rate() { awk -v n="$1" -v s="$2" -v e="$3" 'BEGIN { printf("%.0f", n / (e - s)) }'; }
