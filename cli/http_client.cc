@@ -76,7 +76,8 @@ Result<HttpEndpoint> RunningInstance(const std::string& data_dir, const Status& 
   if (std::filesystem::exists(NoHttpFile(data_dir), ec))
     return Status::FailedPrecondition(
         "the running instance (pid " + pid + ") holding data dir " + data_dir +
-        " serves no HTTP (started with --http-port -1), so produce and consume cannot reach it; stop it "
+        " serves no HTTP (started with --http-port -1), so produce, consume and topics describe cannot reach "
+        "it; stop it "
         "to use the data dir directly, or start it with an HTTP port (--http-port P, 0 for any free one)");
   std::ifstream in(PortFile(data_dir));
   if (!(in >> at.port) || at.port <= 0 || at.port > 65535)
@@ -158,6 +159,44 @@ Status HttpConsume(const HttpEndpoint& at, const std::string& topic, const Consu
     return Status::Ok();
   } catch (const std::exception& e) {
     return Status::IoError("reading through " + Where(at) + ": " + e.what(), false);
+  }
+}
+
+Result<std::map<std::string, log::TopicDescription>> HttpDescribeTopics(
+    const HttpEndpoint& at, const std::vector<std::string>& names) {
+  try {
+    httplib::Client cli(at.host, at.port);
+    cli.set_read_timeout(60, 0);
+    httplib::Params params;
+    for (const auto& n : names) params.emplace("name", n);
+    auto res = cli.Get(httplib::append_query_params("/topics", params));
+    if (!res)
+      return Status::IoError("cannot reach " + Where(at) + ": " + httplib::to_string(res.error()), false);
+    if (res->status != 200) return Status::IoError(ErrorOf(res->body), false);
+    ASSIGN_OR_RETURN(auto codec, MakeCodec("json", nullptr));
+    auto v = codec->Decode(res->body);
+    const Value* topics = v.ok() && v->is_object() ? v->Get("topics") : nullptr;
+    if (topics == nullptr || !topics->is_array())
+      return Status::IoError(Where(at) + "/topics answered no topic list: " + res->body, false);
+    std::map<std::string, log::TopicDescription> out;
+    for (const Value& t : topics->as_array()) {
+      const Value* name = t.is_object() ? t.Get("name") : nullptr;
+      if (name == nullptr || !name->is_string()) continue;
+      log::TopicDescription d;
+      d.config.name = name->as_string();
+      auto get = [&](const char* field) { return t.Get(field); };
+      if (const Value* n = get("partitions"); n && n->is_int())
+        d.config.partitions = static_cast<int>(n->as_int());
+      if (const Value* b = get("configs_known"); b && b->is_bool()) d.configs_known = b->as_bool();
+      if (const Value* b = get("compact"); b && b->is_bool()) d.config.compact = b->as_bool();
+      if (const Value* n = get("retention_ms"); n && n->is_int()) d.config.retention_ms = n->as_int();
+      if (const Value* m = get("max_message_bytes"); m && m->is_string())
+        d.config.extra["max.message.bytes"] = m->as_string();
+      out[d.config.name] = std::move(d);
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return Status::IoError("cannot reach " + Where(at) + ": " + e.what(), false);
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The other side of cli/http_server.h: `topo produce` / `topo consume` on an
-// embedded data dir that a running `topo run` holds go through its HTTP port.
+// embedded data dir that a running `topo run` holds go through its HTTP port, as
+// does `topo topics describe`.
 //
 // While it serves, `topo run` keeps two one-line files in the data dir:
 // <data-dir>/HTTP_PORT holds the port alone (so `curl localhost:$(cat
@@ -11,11 +12,13 @@
 // holds it.
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
 #include "cli/record_io.h"
 #include "engine/base/status.h"
+#include "engine/log/log.h"
 
 namespace topo::cli {
 
@@ -48,5 +51,10 @@ Status HttpProduce(const HttpEndpoint& at, const std::string& topic, const std::
 // Streams the instance's consume output to `out` (each chunk as it arrives).
 Status HttpConsume(const HttpEndpoint& at, const std::string& topic, const ConsumeOptions& options,
                    const std::function<void(const char*, size_t)>& out);
+
+// What the instance's log holds of `names` (Log::DescribeTopics through GET
+// /topics): absent topics are not in the map.
+Result<std::map<std::string, log::TopicDescription>> HttpDescribeTopics(
+    const HttpEndpoint& at, const std::vector<std::string>& names);
 
 }  // namespace topo::cli

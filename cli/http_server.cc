@@ -247,6 +247,29 @@ void HttpServer::Route() {
     res.set_content(MetricsText(app_->Snapshot()), "text/plain; version=0.0.4; charset=utf-8");
   });
 
+  // `topo topics describe` on a data dir this instance holds: what the log has
+  // of each ?name= topic (absent ones are left out).
+  server_->Get("/topics", [this](const httplib::Request& req, httplib::Response& res) {
+    std::vector<std::string> names;
+    for (size_t i = 0; i < req.get_param_value_count("name"); ++i)
+      names.push_back(req.get_param_value("name", i));
+    auto described = log_->DescribeTopics(names);
+    if (!described.ok())
+      return Json(res, 500, "{\"error\":" + JsonString(described.status().message()) + "}");
+    std::string out;
+    for (const auto& [name, d] : *described) {
+      out += (out.empty() ? "{" : ",{") + std::string("\"name\":") + JsonString(name) +
+             ",\"partitions\":" + std::to_string(d.config.partitions) +
+             ",\"configs_known\":" + (d.configs_known ? "true" : "false") +
+             ",\"compact\":" + (d.config.compact ? "true" : "false") +
+             ",\"retention_ms\":" + std::to_string(d.config.retention_ms);
+      if (auto mb = d.config.extra.find("max.message.bytes"); mb != d.config.extra.end())
+        out += ",\"max_message_bytes\":" + JsonString(mb->second);
+      out += "}";
+    }
+    Json(res, 200, "{\"topics\":[" + out + "]}");
+  });
+
   static const char* kRecords = R"(/topics/([A-Za-z0-9._-]+)/records)";
   server_->Post(kRecords, [this](const httplib::Request& req, httplib::Response& res) {
     std::string topic = req.matches[1];

@@ -1,5 +1,7 @@
 #include "cli/log_flags.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include "engine/log/embedded_log.h"
@@ -52,12 +54,34 @@ Result<std::unique_ptr<log::Log>> LogFlags::Open() const {
   o.check_topic_configs = !no_topic_config_check;
   o.transaction_timeout_ms = static_cast<int>(kafka_transaction_timeout_s * 1000);
   o.flush_timeout_ms = static_cast<int>(kafka_flush_timeout_s * 1000);
+  o.producer_transaction_timeout_ms = producer_transaction_timeout_ms;
   for (const auto& kv : properties) {
     auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) return Status::Invalid("-X expects key=value, got '" + kv + "'");
     o.properties[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   return log::OpenKafkaLog(o);
+}
+
+Status LogFlags::FitTransactionTimeout(int64_t commit_interval_ms) {
+  if (bootstrap_servers.empty()) return Status::Ok();
+  constexpr std::string_view kKey = "transaction.timeout.ms=";
+  for (const auto& kv : properties) {
+    if (kv.rfind(kKey, 0) != 0) continue;
+    const std::string value = kv.substr(kKey.size());
+    char* end = nullptr;
+    const long long ms = std::strtoll(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0' || ms <= 0)
+      return Status::Invalid("-X transaction.timeout.ms expects milliseconds, got '" + value + "'");
+    if (ms <= commit_interval_ms)
+      return Status::Invalid("-X transaction.timeout.ms=" + value + " is not above the commit interval (" +
+                             std::to_string(commit_interval_ms) +
+                             " ms): the broker would abort every transaction before its commit; raise it or "
+                             "lower --commit-interval");
+    return Status::Ok();
+  }
+  producer_transaction_timeout_ms = static_cast<int>(std::max<int64_t>(10000, 2 * commit_interval_ms));
+  return Status::Ok();
 }
 
 Status LogFlags::CheckDataDirExists() const {

@@ -166,6 +166,13 @@ void RegisterRun(CLI::App& app, int* exit_code) {
                   args->log.bootstrap_servers.c_str(), args->log.kafka_timeout_s);
       std::fflush(stdout);
     }
+    if (runtime::Application::ExactlyOnce(*c.topology)) {
+      runtime::RunOptions resolve;
+      resolve.commit_interval_ms = args->commit_interval_ms;
+      Status fit =
+          args->log.FitTransactionTimeout(runtime::Application::CommitIntervalMs(*c.topology, resolve));
+      if (!fit.ok()) return fail(kExitUsage, fit.message());
+    }
     auto log = args->log.Open();
     if (!log.ok()) return fail(kExitFailure, log.status().message());
     const bool embedded = args->log.bootstrap_servers.empty();

@@ -3,7 +3,8 @@
 // topics one topology needs, on either backend.
 //   list      the declared topics; reads no log
 //   describe  each declared topic beside what the log holds; exit 1 when one is
-//             missing or disagrees (partitions, cleanup policy), so CI can gate on it
+//             missing or disagrees (partitions, cleanup policy), so CI can gate on it.
+//             An embedded data dir held by `topo run` is read through its HTTP port.
 //   create    creates the missing ones and checks the others, as `topo run`
 //             does at start (EnsureTopics); exit 1 on a mismatch
 
@@ -12,6 +13,7 @@
 #include <memory>
 
 #include "cli/common.h"
+#include "cli/http_client.h"
 #include "cli/log_flags.h"
 #include "cli/topic_text.h"
 
@@ -106,11 +108,21 @@ void Describe(const TopicsArgs& args, int* exit_code) {
     *exit_code = kExitFailure;
   };
   if (Status s = args.log.CheckDataDirExists(); !s.ok()) return fail(s.message());
-  auto log = args.log.Open();
-  if (!log.ok()) return fail(log.status().message());
   std::vector<std::string> names;
   for (const auto& [name, ts] : t->topics()) names.push_back(name);
-  auto described = (*log)->DescribeTopics(names);
+  Result<std::map<std::string, log::TopicDescription>> described =
+      std::map<std::string, log::TopicDescription>{};
+  auto log = args.log.Open();
+  if (log.ok()) {
+    described = (*log)->DescribeTopics(names);
+  } else {
+    if (!args.log.bootstrap_servers.empty()) return fail(log.status().message());
+    // The data dir is held by `topo run`: ask it through its HTTP port.
+    auto instance = RunningInstance(args.log.data_dir, log.status());
+    if (!instance.ok()) return fail(instance.status().message());
+    described = HttpDescribeTopics(*instance, names);
+    if (!described.ok()) return fail(described.status().message() + " (" + instance->Explain() + ")");
+  }
   if (!described.ok()) return fail(described.status().message());
 
   bool all_good = true;

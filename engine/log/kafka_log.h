@@ -100,6 +100,13 @@ struct KafkaLogOptions {
   // commit, abort.
   // Default: 60000
   int transaction_timeout_ms = 60000;
+  // transaction.timeout.ms of the transactional producers: how long the broker
+  // lets a transaction stay open before it aborts it (a dead producer's; its
+  // successor under the same transactional id fences it at once). 0 leaves
+  // librdkafka's default (60 s) or the -X value. `topo run` sets
+  // max(10 s, 2 x commit interval) unless -X gives one.
+  // Default: 0
+  int producer_transaction_timeout_ms = 0;
   // Bound on Flush, and on how long Send waits for room when librdkafka's local
   // queue is full (brokers down or slow).
   // Default: 60000

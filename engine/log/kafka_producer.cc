@@ -27,7 +27,11 @@ class KafkaProducer final : public Producer, public ClientBase {
 
   Status Init() {
     std::map<std::string, std::string> per_client;
-    if (!txn_id_.empty()) per_client = {{"transactional.id", txn_id_}, {"client.id", txn_id_}};
+    if (!txn_id_.empty()) {
+      per_client = {{"transactional.id", txn_id_}, {"client.id", txn_id_}};
+      if (options_->producer_transaction_timeout_ms > 0)
+        per_client["transaction.timeout.ms"] = std::to_string(options_->producer_transaction_timeout_ms);
+    }
     ASSIGN_OR_RETURN(ConfPtr conf, NewConf(ClientKind::kProducer, per_client));
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaProducer::OnDeliveryCb);
     ASSIGN_OR_RETURN(rk_, NewHandle(RD_KAFKA_PRODUCER, std::move(conf), "producer"));

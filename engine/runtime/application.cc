@@ -46,15 +46,12 @@ Result<std::unique_ptr<Application>> Application::Create(std::shared_ptr<const C
   std::unique_ptr<Application> app(new Application(std::move(topology), log, std::move(options)));
   app->state_dir_ = std::move(state_dir);
   if (app->options_.clock != nullptr) app->clock_ = app->options_.clock;
-  app->exactly_once_ = cfg.guarantee() != "at_least_once";
+  app->exactly_once_ = ExactlyOnce(*app->topology_);
   StreamThreadOptions t;
   t.application_id = app->options_.application_id;
   t.instance_id = app->options_.instance_id;
   t.exactly_once = app->exactly_once_;
-  t.commit_interval_ms = app->options_.commit_interval_ms > 0 ? app->options_.commit_interval_ms
-                         : cfg.commit_interval_ms() > 0       ? cfg.commit_interval_ms()
-                         : app->exactly_once_                 ? 100
-                                                              : 30000;
+  t.commit_interval_ms = CommitIntervalMs(*app->topology_, app->options_);
   t.max_poll_records = app->options_.max_poll_records;
   t.tasks.max_records_per_round = app->options_.max_poll_records;
   t.tasks.max_buffered_records = app->options_.max_buffered_records;
@@ -67,6 +64,18 @@ Result<std::unique_ptr<Application>> Application::Create(std::shared_ptr<const C
     app->threads_.push_back(std::make_unique<StreamThread>(app->topology_, log, t, owner));
   }
   return app;
+}
+
+bool Application::ExactlyOnce(const CompiledTopology& topology) {
+  return topology.proto().config().guarantee() != "at_least_once";
+}
+
+int64_t Application::CommitIntervalMs(const CompiledTopology& topology, const RunOptions& options) {
+  const auto& cfg = topology.proto().config();
+  return options.commit_interval_ms > 0 ? options.commit_interval_ms
+         : cfg.commit_interval_ms() > 0 ? cfg.commit_interval_ms()
+         : ExactlyOnce(topology)        ? 100
+                                        : 30000;
 }
 
 std::vector<log::TopicConfig> Application::TopicConfigs() const { return topology_->TopicConfigs(); }

@@ -102,6 +102,11 @@ class Application final : private StreamThreadOwner {
   Status Wait();
   AppSnapshot Snapshot() const;
   bool exactly_once() const { return exactly_once_; }
+  // The guarantee and commit interval Create resolves for `topology` under
+  // `options` (flags over the topology's config over the defaults), for callers
+  // that configure the log before the application exists.
+  static bool ExactlyOnce(const CompiledTopology& topology);
+  static int64_t CommitIntervalMs(const CompiledTopology& topology, const RunOptions& options);
   const std::string& instance_id() const { return options_.instance_id; }
   // The application's directory in the state dir; empty without one.
   std::string state_path() const { return state_dir_ ? state_dir_->path() : std::string(); }

@@ -94,5 +94,32 @@ TEST_F(TopicsTest, ARetentionDifferenceIsShownAndCreateUpdatesItOnTheEmbeddedLog
       << out;
 }
 
+// A data dir that `topo run` holds is described through the running
+// instance's HTTP port (it published it in the data dir); without one
+// (--http-port -1) the error says why and what to do.
+TEST_F(TopicsTest, DescribeOnADataDirARunningInstanceHoldsGoesThroughItsHttpPort) {
+  std::string out;
+  for (const char* port : {"0", "-1"}) {
+    testing::TopoProcess run;
+    run.Start({"run", (dir_ / "t.jsonnet").string(), "--data-dir", Data(), "--http-port", port});
+    ASSERT_TRUE(run.AwaitOutput("running; Ctrl-C to stop")) << run.output();
+    if (std::string(port) == "0") {
+      ASSERT_EQ(Topics("describe", "t.jsonnet", &out), 0) << out;
+      EXPECT_NE(out.find("ok       user        2 partition(s), cleanup=delete, retention=forever"),
+                std::string::npos)
+          << out;
+      WriteTopology("b.jsonnet", 4, "1d");
+      EXPECT_EQ(Topics("describe", "b.jsonnet", &out), 1) << out;
+      EXPECT_NE(out.find("partitions 2 on the log, 4 declared"), std::string::npos) << out;
+    } else {
+      EXPECT_EQ(Topics("describe", "t.jsonnet", &out), 1) << out;
+      EXPECT_NE(out.find("serves no HTTP (started with --http-port -1)"), std::string::npos) << out;
+    }
+    run.Signal(SIGINT);
+    const int st = run.Wait();
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << run.output();
+  }
+}
+
 }  // namespace
 }  // namespace topo

@@ -142,37 +142,7 @@ inline std::string ExitText(int status) {
 
 // ---- librdkafka clients ----
 
-struct RdKafkaDeleter {
-  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
-};
-using RdKafka = std::unique_ptr<rd_kafka_t, RdKafkaDeleter>;
-
-// A client on `bootstrap` with `props`; null and a failure when librdkafka refuses.
-inline RdKafka NewClient(rd_kafka_type_t type, const std::string& bootstrap,
-                         const std::map<std::string, std::string>& props,
-                         void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*, void*) = nullptr,
-                         void* opaque = nullptr) {
-  char errstr[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  std::map<std::string, std::string> all = props;
-  all["bootstrap.servers"] = bootstrap;
-  for (const auto& [key, value] : all) {
-    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-      ADD_FAILURE() << key << "=" << value << ": " << errstr;
-      rd_kafka_conf_destroy(conf);
-      return nullptr;
-    }
-  }
-  if (on_delivery != nullptr) rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-  if (opaque != nullptr) rd_kafka_conf_set_opaque(conf, opaque);
-  rd_kafka_t* rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
-  if (rk == nullptr) {
-    ADD_FAILURE() << "rd_kafka_new: " << errstr;
-    return nullptr;
-  }
-  if (type == RD_KAFKA_CONSUMER) rd_kafka_poll_set_consumer(rk);
-  return RdKafka(rk);
-}
+using RdKafka = ClientHandle;
 
 // Writes inputs (idempotent, acks=all) to the input topic; counts failed deliveries.
 class InputProducer {
@@ -298,64 +268,13 @@ class Feeder {
   std::atomic<bool> done_{false};
 };
 
-struct OutRecord {
-  int32_t partition;
-  int64_t offset;
-  std::string value;
-};
+using OutRecord = TopicRecord;
 
-// Reads every partition of `topic` from the start with `isolation` until at
-// least `min_records` came and each partition then reported its end (under
-// read_committed: its last stable offset), or `timeout` passed (a failure).
+// ReadTopic over the scenario's kPartitions partitions.
 inline std::vector<OutRecord> ReadTopic(const std::string& bootstrap, const std::string& topic,
                                         const std::string& isolation, size_t min_records,
                                         std::chrono::seconds timeout = kWait) {
-  std::vector<OutRecord> records;
-  RdKafka c = NewClient(RD_KAFKA_CONSUMER, bootstrap,
-                        {{"group.id", UniqueTopic("eos-reader")},
-                         {"isolation.level", isolation},
-                         {"enable.partition.eof", "true"},
-                         {"enable.auto.commit", "false"},
-                         {"fetch.wait.max.ms", "50"}});
-  if (!c) return records;
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(kPartitions);
-  for (int p = 0; p < kPartitions; ++p)
-    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
-  rd_kafka_resp_err_t err = rd_kafka_assign(c.get(), list);
-  rd_kafka_topic_partition_list_destroy(list);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    ADD_FAILURE() << "assign: " << rd_kafka_err2str(err);
-    return records;
-  }
-  std::vector<bool> at_end(kPartitions, false);
-  auto all_at_end = [&] {
-    for (bool e : at_end)
-      if (!e) return false;
-    return true;
-  };
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!(records.size() >= min_records && all_at_end())) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      ADD_FAILURE() << "read " << records.size() << " of at least " << min_records << " records from "
-                    << topic << " (" << isolation << ") within " << timeout.count() << " s";
-      break;
-    }
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(c.get(), 500);
-    if (m == nullptr) continue;
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      at_end[m->partition] = true;
-    } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      ADD_FAILURE() << "consume " << topic << ": " << rd_kafka_message_errstr(m);
-      rd_kafka_message_destroy(m);
-      break;
-    } else {
-      at_end[m->partition] = false;
-      records.push_back({m->partition, m->offset, std::string(static_cast<const char*>(m->payload), m->len)});
-    }
-    rd_kafka_message_destroy(m);
-  }
-  rd_kafka_consumer_close(c.get());
-  return records;
+  return testing::ReadTopic(bootstrap, topic, kPartitions, isolation, min_records, timeout);
 }
 
 // Per partition of `topic`: the end offset a consumer with `isolation` is told

@@ -147,6 +147,35 @@ TEST_F(RealKafkaEos, AnOpenTransactionIsInvisibleAndTheRestartedInstanceFencesIt
   EXPECT_EQ(CountIds(uncommitted, 0, kOpen), 2 * kOpen);
 }
 
+// A run SIGKILLed with a transaction open and never restarted: nobody reuses
+// its transactional ids, so only the broker ends that transaction, after the
+// producers' transaction.timeout.ms; until then read_committed readers of its
+// partitions wait. topo run's default is Kafka Streams' 10 s (max(10 s, 2 x
+// commit interval)) instead of librdkafka's 60 s, so the broker's abort comes
+// within 10 s plus its check interval (10 s) of the last write: well under 60 s.
+TEST_F(RealKafkaEos, ADeadInstancesOpenTransactionIsAbortedAfterTopoRunsDefaultTimeout) {
+  Scenario& s = *s_;
+  TopoProcess dead;
+  // Commits every 4 s while inputs arrive every 12.5 ms: a transaction is open
+  // at almost any moment.
+  ASSERT_NO_FATAL_FAILURE(s.StartAndAwaitTasks(&dead, "a", 8, {"--commit-interval", "4000"}));
+  Feeder feeder(s.bootstrap(), s.in());
+  ASSERT_TRUE(feeder.producer().ok());
+  feeder.StartOpenEnded(0, 2000, 4000);
+  ASSERT_TRUE(dead.AwaitOutput(RecordsInAtLeast(1000), kWait)) << dead.output();
+  dead.Signal(SIGKILL);
+  const auto killed = std::chrono::steady_clock::now();
+  dead.Wait();
+  feeder.Finish();
+  ASSERT_FALSE(OpenPartitions(s.bootstrap(), s.out()).empty())
+      << "no transaction was open at the kill (the test needs one)\n"
+      << dead.output();
+  ASSERT_TRUE(AwaitSettled(s.bootstrap(), s.out(), kWait));
+  const double aborted_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+  std::printf("the dead run's open transaction was aborted by the broker %.1f s after the kill\n", aborted_s);
+  EXPECT_LT(aborted_s, 50.0) << "librdkafka's 60 s transaction.timeout.ms is in force, not topo run's 10 s";
+}
+
 // Scenario 2: `topo run` (2 stream threads) SIGKILLed 5 times at random points
 // while a feeder writes inputs (600/s, at least 20,000, across 8 partitions and
 // 40 keys), restarted on the same state dir after each kill: read_committed
@@ -280,15 +309,14 @@ TEST_F(RealKafkaEos, AResumedZombieIsFencedAndItsWritesNeverBecomeVisible) {
 // session expires, from the committed offsets: no input lost or duplicated.
 // The dead instance's open transaction is ended by the broker after
 // transaction.timeout.ms (nobody reuses its transactional ids): until then
-// read_committed readers of the partitions it wrote wait. 10 s here, Kafka
-// Streams' default (topo leaves librdkafka's 60 s).
+// read_committed readers of the partitions it wrote wait (topo run's default
+// 10 s, as in Kafka Streams).
 TEST_F(RealKafkaEos, OneOfTwoInstancesKilledTheOtherTakesOverWithoutLossOrDuplicates) {
   Scenario& s = *s_;
   constexpr int64_t kAtLeast = 8000;
-  const std::vector<std::string> txn = {"-X", "transaction.timeout.ms=10000"};
   TopoProcess survivor, victim;
-  ASSERT_NO_FATAL_FAILURE(s.StartAndAwaitTasks(&survivor, "survivor", 8, txn));
-  victim.Start(s.RunArgs("victim", txn));
+  ASSERT_NO_FATAL_FAILURE(s.StartAndAwaitTasks(&survivor, "survivor", 8));
+  victim.Start(s.RunArgs("victim"));
   ASSERT_TRUE(victim.AwaitOutput(TasksAre(4), kWait)) << victim.output();
   ASSERT_TRUE(survivor.AwaitOutput(TasksAre(4), kWait)) << survivor.output();
   Feeder feeder(s.bootstrap(), s.in());

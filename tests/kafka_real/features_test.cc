@@ -27,6 +27,7 @@ namespace {
 using testing::CreateTopic;
 using testing::DeleteTopic;
 using testing::DescribeTopicConfigs;
+using testing::ReadTopic;
 using testing::RealKafkaBootstrap;
 using testing::UniqueTopic;
 
@@ -169,74 +170,12 @@ void Flush(rd_kafka_t* p) {
   ASSERT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << "flush: " << rd_kafka_err2str(err);
 }
 
-struct Record {
-  int32_t partition;
-  int64_t offset;
-  std::string value;
-};
+using Record = testing::TopicRecord;
 
 std::vector<std::string> Values(const std::vector<Record>& records) {
   std::vector<std::string> out;
   for (const Record& r : records) out.push_back(r.value);
   return out;
-}
-
-// Reads partitions 0..partitions-1 of `topic` from the start with `isolation`
-// (read_committed or read_uncommitted) until at least `min_records` records came
-// and every partition then reported its end (for read_committed, the last stable
-// offset), or kTimeoutMs passed (a failure). Waiting for the records first matters:
-// a transaction's commit returns before its markers are written, so its records
-// turn visible a moment later.
-std::vector<Record> ReadAll(const std::string& bootstrap, const std::string& topic, int partitions,
-                            const std::string& isolation, size_t min_records) {
-  std::vector<Record> records;
-  auto c = Client::New(RD_KAFKA_CONSUMER, bootstrap,
-                       {{"group.id", UniqueTopic("reader")},
-                        {"isolation.level", isolation},
-                        {"enable.partition.eof", "true"},
-                        {"enable.auto.commit", "false"},
-                        // The end shows as an empty fetch: the broker holds one this long.
-                        {"fetch.wait.max.ms", "50"}});
-  if (!c) return records;
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
-  for (int p = 0; p < partitions; ++p) {
-    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
-  }
-  rd_kafka_resp_err_t err = rd_kafka_assign(c->get(), list);
-  rd_kafka_topic_partition_list_destroy(list);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    ADD_FAILURE() << "assign: " << rd_kafka_err2str(err);
-    return records;
-  }
-  std::vector<bool> at_end(partitions, false);
-  auto all_at_end = [&] {
-    for (bool e : at_end) {
-      if (!e) return false;
-    }
-    return true;
-  };
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
-  while (!(records.size() >= min_records && all_at_end())) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      ADD_FAILURE() << "read " << records.size() << " of at least " << min_records << " records from "
-                    << topic << " (" << isolation << ") within " << kTimeoutMs << " ms";
-      break;
-    }
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(c->get(), 500);
-    if (m == nullptr) continue;
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      at_end[m->partition] = true;
-    } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      ADD_FAILURE() << "consume " << topic << ": " << rd_kafka_message_errstr(m);
-      rd_kafka_message_destroy(m);
-      break;
-    } else {
-      at_end[m->partition] = false;
-      records.push_back({m->partition, m->offset, std::string(static_cast<const char*>(m->payload), m->len)});
-    }
-    rd_kafka_message_destroy(m);
-  }
-  return records;
 }
 
 std::unique_ptr<Client> TransactionalProducer(const std::string& bootstrap, const std::string& txn_id) {
@@ -352,7 +291,7 @@ TEST_F(RealKafka, IdempotentProducerDeliversOnceInOrder) {
       EXPECT_EQ(d[i].value, expected[i]);
     }
   }
-  std::vector<Record> read = ReadAll(bootstrap_, topic, 1, "read_uncommitted", kRecords);
+  std::vector<Record> read = ReadTopic(bootstrap_, topic, 1, "read_uncommitted", kRecords);
   EXPECT_EQ(Values(read), expected);
 }
 
@@ -375,12 +314,12 @@ TEST_F(RealKafka, ReadCommittedSeesOnlyCommittedTransactions) {
   ASSERT_EQ(TakeError(rd_kafka_commit_transaction(p->get(), kTimeoutMs)), "");
 
   const std::vector<std::string> committed = {"c0", "c1", "c2"};
-  std::vector<Record> rc = ReadAll(bootstrap_, topic, 1, "read_committed", committed.size());
+  std::vector<Record> rc = ReadTopic(bootstrap_, topic, 1, "read_committed", committed.size());
   EXPECT_EQ(Values(rc), committed);
   // a0..a2 at 0..2, the abort marker at 3, c0..c2 from 4.
   ASSERT_FALSE(rc.empty());
   EXPECT_EQ(rc.front().offset, 4);
-  std::vector<Record> ru = ReadAll(bootstrap_, topic, 1, "read_uncommitted", 6);
+  std::vector<Record> ru = ReadTopic(bootstrap_, topic, 1, "read_uncommitted", 6);
   EXPECT_EQ(Values(ru), (std::vector<std::string>{"a0", "a1", "a2", "c0", "c1", "c2"}));
 
   // An open transaction's records are on the log, but read_committed stops before
@@ -388,12 +327,12 @@ TEST_F(RealKafka, ReadCommittedSeesOnlyCommittedTransactions) {
   ASSERT_EQ(TakeError(rd_kafka_begin_transaction(p->get())), "");
   ASSERT_NO_FATAL_FAILURE(Produce(p->get(), topic, 0, "open0"));
   ASSERT_NO_FATAL_FAILURE(Flush(p->get()));
-  EXPECT_EQ(Values(ReadAll(bootstrap_, topic, 1, "read_committed", committed.size())), committed);
-  std::vector<Record> ru_open = ReadAll(bootstrap_, topic, 1, "read_uncommitted", 7);
+  EXPECT_EQ(Values(ReadTopic(bootstrap_, topic, 1, "read_committed", committed.size())), committed);
+  std::vector<Record> ru_open = ReadTopic(bootstrap_, topic, 1, "read_uncommitted", 7);
   ASSERT_EQ(ru_open.size(), 7u);
   EXPECT_EQ(ru_open.back().value, "open0");
   ASSERT_EQ(TakeError(rd_kafka_abort_transaction(p->get(), kTimeoutMs)), "");
-  EXPECT_EQ(Values(ReadAll(bootstrap_, topic, 1, "read_committed", committed.size())), committed);
+  EXPECT_EQ(Values(ReadTopic(bootstrap_, topic, 1, "read_committed", committed.size())), committed);
 }
 
 // A zombie: a second producer with the same transactional.id bumps the epoch,
@@ -429,9 +368,9 @@ TEST_F(RealKafka, SecondProducerWithTheSameTransactionalIdFencesTheFirst) {
   for (const char* v : {"s0", "s1"}) ASSERT_NO_FATAL_FAILURE(Produce(successor->get(), topic, 0, v));
   ASSERT_EQ(TakeError(rd_kafka_commit_transaction(successor->get(), kTimeoutMs)), "");
 
-  EXPECT_EQ(Values(ReadAll(bootstrap_, topic, 1, "read_committed", 2)),
+  EXPECT_EQ(Values(ReadTopic(bootstrap_, topic, 1, "read_committed", 2)),
             (std::vector<std::string>{"s0", "s1"}));
-  EXPECT_EQ(Values(ReadAll(bootstrap_, topic, 1, "read_uncommitted", 4)),
+  EXPECT_EQ(Values(ReadTopic(bootstrap_, topic, 1, "read_uncommitted", 4)),
             (std::vector<std::string>{"z0", "z1", "s0", "s1"}));
 }
 
@@ -510,7 +449,7 @@ TEST_F(RealKafka, GroupOffsetsCommitDirectlyAndThroughATransaction) {
   rd_kafka_consumer_group_metadata_destroy(cgmd);
   ASSERT_EQ(TakeError(rd_kafka_commit_transaction(p->get(), kTimeoutMs)), "");
   EXPECT_EQ(CommittedOffsets(bootstrap_, group, in, 2), (std::vector<int64_t>{6, 4}));
-  EXPECT_EQ(Values(ReadAll(bootstrap_, out, 1, "read_committed", 1)), std::vector<std::string>{"done"});
+  EXPECT_EQ(Values(ReadTopic(bootstrap_, out, 1, "read_committed", 1)), std::vector<std::string>{"done"});
 }
 
 // Each codec librdkafka was built with round-trips through the broker.
@@ -546,7 +485,7 @@ TEST_P(RealKafkaCompression, RoundTrips) {
       ASSERT_EQ(d.err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(d.err);
     }
   }
-  EXPECT_EQ(Values(ReadAll(bootstrap_, topic, 1, "read_uncommitted", expected.size())), expected);
+  EXPECT_EQ(Values(ReadTopic(bootstrap_, topic, 1, "read_uncommitted", expected.size())), expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(Codecs, RealKafkaCompression,
@@ -647,7 +586,7 @@ TEST(RealKafkaRestart, RecordsOffsetsAndProducersSurviveABrokerRestart) {
   ASSERT_EQ(TakeError(rd_kafka_commit_transaction(tp->get(), kTimeoutMs)), "");
 
   EXPECT_EQ(CommittedOffsets(bootstrap, group, topic, 1), std::vector<int64_t>{3});
-  EXPECT_EQ(Values(ReadAll(bootstrap, topic, 1, "read_committed", 11)),
+  EXPECT_EQ(Values(ReadTopic(bootstrap, topic, 1, "read_committed", 11)),
             (std::vector<std::string>{"before0", "before1", "before2", "before3", "before4", "after0",
                                       "after1", "after2", "after3", "after4", "txn"}));
 }
