@@ -81,17 +81,9 @@ class Client {
   // librdkafka rejects a property.
   static std::unique_ptr<Client> New(rd_kafka_type_t type, const std::string& bootstrap, const Props& props) {
     auto client = std::unique_ptr<Client>(new Client());
+    rd_kafka_conf_t* conf = testing::NewConf(bootstrap, props);
+    if (conf == nullptr) return nullptr;
     char errstr[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    Props all = props;
-    all["bootstrap.servers"] = bootstrap;
-    for (const auto& [key, value] : all) {
-      if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-        ADD_FAILURE() << key << "=" << value << ": " << errstr;
-        rd_kafka_conf_destroy(conf);
-        return nullptr;
-      }
-    }
     rd_kafka_conf_set_opaque(conf, client->state_.get());
     rd_kafka_conf_set_log_cb(conf, &Client::OnLog);
     rd_kafka_conf_set_error_cb(conf, &Client::OnError);

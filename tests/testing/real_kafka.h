@@ -272,12 +272,10 @@ struct ClientDeleter {
 };
 using ClientHandle = std::unique_ptr<rd_kafka_t, ClientDeleter>;
 
-// A client on `bootstrap` with `props` (a consumer polls its own queue); null and a
-// failure when librdkafka refuses a property.
-inline ClientHandle NewClient(rd_kafka_type_t type, const std::string& bootstrap,
-                              const std::map<std::string, std::string>& props,
-                              void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*, void*) = nullptr,
-                              void* opaque = nullptr) {
+// A client configuration on `bootstrap` with `props`; null and a failure when
+// librdkafka refuses a property.
+inline rd_kafka_conf_t* NewConf(const std::string& bootstrap,
+                                const std::map<std::string, std::string>& props) {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   std::map<std::string, std::string> all = props;
@@ -289,6 +287,18 @@ inline ClientHandle NewClient(rd_kafka_type_t type, const std::string& bootstrap
       return nullptr;
     }
   }
+  return conf;
+}
+
+// A client on `bootstrap` with `props` (a consumer polls its own queue); null and a
+// failure when librdkafka refuses a property.
+inline ClientHandle NewClient(rd_kafka_type_t type, const std::string& bootstrap,
+                              const std::map<std::string, std::string>& props,
+                              void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*, void*) = nullptr,
+                              void* opaque = nullptr) {
+  rd_kafka_conf_t* conf = NewConf(bootstrap, props);
+  if (conf == nullptr) return nullptr;
+  char errstr[512];
   if (on_delivery != nullptr) rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   if (opaque != nullptr) rd_kafka_conf_set_opaque(conf, opaque);
   rd_kafka_t* rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
